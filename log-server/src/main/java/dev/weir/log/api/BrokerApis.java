@@ -1,0 +1,139 @@
+package dev.weir.log.api;
+
+import dev.weir.log.cluster.MetadataStore;
+import dev.weir.log.config.BrokerConfig;
+import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.replica.ReplicaManager;
+import dev.weir.log.storage.BatchRecordScanner;
+import dev.weir.log.txn.ProducerIdAllocator;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+
+/** The broker's {@link KafkaApis}: routes each API to the handler for its area. */
+public final class BrokerApis implements KafkaApis {
+    private final MetadataHandler metadataHandler;
+    private final TopicAdminHandler topicAdmin;
+    private final ProduceHandler produceHandler;
+    private final FetchHandler fetchHandler;
+    private final OffsetsHandler offsetsHandler;
+    private final ConfigsHandler configsHandler;
+    private final ProducerIdAllocator producerIds;
+
+    public BrokerApis(MetadataStore metadata, ReplicaManager replicas, BrokerConfig broker, BatchRecordScanner scanner,
+                      ProducerIdAllocator producerIds) {
+        TopicCreation topicCreation = new TopicCreation(metadata, broker);
+        PartitionLookup lookup = new PartitionLookup(metadata, replicas);
+        this.metadataHandler = new MetadataHandler(metadata, broker, topicCreation);
+        this.topicAdmin = new TopicAdminHandler(metadata, broker, topicCreation);
+        this.produceHandler = new ProduceHandler(lookup);
+        this.fetchHandler = new FetchHandler(metadata, lookup, replicas.fetchPurgatory());
+        this.offsetsHandler = new OffsetsHandler(lookup, scanner);
+        this.configsHandler = new ConfigsHandler(metadata, broker);
+        this.producerIds = producerIds;
+    }
+
+    private static <T> CompletableFuture<T> now(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    @Override
+    public CompletableFuture<MetadataResponseData> metadata(RequestContext ctx, MetadataRequestData request) {
+        return now(metadataHandler.metadata(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<ProduceResponseData> produce(RequestContext ctx, ProduceRequestData request) {
+        return produceHandler.produce(request);
+    }
+
+    @Override
+    public CompletableFuture<FetchResponseData> fetch(RequestContext ctx, FetchRequestData request) {
+        return fetchHandler.fetch(ctx, request);
+    }
+
+    @Override
+    public CompletableFuture<ListOffsetsResponseData> listOffsets(RequestContext ctx, ListOffsetsRequestData request) {
+        return now(offsetsHandler.listOffsets(request));
+    }
+
+    @Override
+    public CompletableFuture<CreateTopicsResponseData> createTopics(RequestContext ctx, CreateTopicsRequestData request) {
+        return now(topicAdmin.createTopics(request));
+    }
+
+    @Override
+    public CompletableFuture<DeleteTopicsResponseData> deleteTopics(RequestContext ctx, DeleteTopicsRequestData request) {
+        return now(topicAdmin.deleteTopics(request));
+    }
+
+    @Override
+    public CompletableFuture<CreatePartitionsResponseData> createPartitions(RequestContext ctx,
+                                                                            CreatePartitionsRequestData request) {
+        return now(topicAdmin.createPartitions(request));
+    }
+
+    @Override
+    public CompletableFuture<DeleteRecordsResponseData> deleteRecords(RequestContext ctx, DeleteRecordsRequestData request) {
+        return now(offsetsHandler.deleteRecords(request));
+    }
+
+    @Override
+    public CompletableFuture<DescribeConfigsResponseData> describeConfigs(RequestContext ctx,
+                                                                          DescribeConfigsRequestData request) {
+        return now(configsHandler.describe(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<AlterConfigsResponseData> alterConfigs(RequestContext ctx, AlterConfigsRequestData request) {
+        return now(configsHandler.alter(request));
+    }
+
+    @Override
+    public CompletableFuture<IncrementalAlterConfigsResponseData> incrementalAlterConfigs(
+            RequestContext ctx, IncrementalAlterConfigsRequestData request) {
+        return now(configsHandler.incrementalAlter(request));
+    }
+
+    @Override
+    public CompletableFuture<DescribeClusterResponseData> describeCluster(RequestContext ctx,
+                                                                          DescribeClusterRequestData request) {
+        return now(metadataHandler.describeCluster(request));
+    }
+
+    @Override
+    public CompletableFuture<InitProducerIdResponseData> initProducerId(RequestContext ctx,
+                                                                        InitProducerIdRequestData request) {
+        InitProducerIdResponseData response = new InitProducerIdResponseData();
+        if (request.transactionalId() != null) {
+            // Transactions come with the transaction coordinator; until then say so plainly.
+            return now(response.setErrorCode(ErrorCode.UNSUPPORTED_VERSION.code()).setProducerId(-1).setProducerEpoch((short) -1));
+        }
+        // An idempotent producer without a transactional id always starts afresh with a new id.
+        return now(response.setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0));
+    }
+}

@@ -1,0 +1,64 @@
+package dev.weir.log.api;
+
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+
+/**
+ * The broker's request handlers, one method per Kafka API, on kafka-clients' generated message
+ * classes. Called on a request-handler thread, never on an event loop; a handler may block briefly
+ * (disk appends) but waits of unbounded length (long-poll fetch, acks=all) complete the future later.
+ * ApiVersions is answered by the protocol layer itself.
+ */
+public interface KafkaApis {
+    CompletableFuture<MetadataResponseData> metadata(RequestContext ctx, MetadataRequestData request);
+
+    CompletableFuture<ProduceResponseData> produce(RequestContext ctx, ProduceRequestData request);
+
+    CompletableFuture<FetchResponseData> fetch(RequestContext ctx, FetchRequestData request);
+
+    CompletableFuture<ListOffsetsResponseData> listOffsets(RequestContext ctx, ListOffsetsRequestData request);
+
+    CompletableFuture<CreateTopicsResponseData> createTopics(RequestContext ctx, CreateTopicsRequestData request);
+
+    CompletableFuture<DeleteTopicsResponseData> deleteTopics(RequestContext ctx, DeleteTopicsRequestData request);
+
+    CompletableFuture<CreatePartitionsResponseData> createPartitions(RequestContext ctx, CreatePartitionsRequestData request);
+
+    CompletableFuture<DeleteRecordsResponseData> deleteRecords(RequestContext ctx, DeleteRecordsRequestData request);
+
+    CompletableFuture<DescribeConfigsResponseData> describeConfigs(RequestContext ctx, DescribeConfigsRequestData request);
+
+    CompletableFuture<AlterConfigsResponseData> alterConfigs(RequestContext ctx, AlterConfigsRequestData request);
+
+    CompletableFuture<IncrementalAlterConfigsResponseData> incrementalAlterConfigs(
+            RequestContext ctx, IncrementalAlterConfigsRequestData request);
+
+    CompletableFuture<DescribeClusterResponseData> describeCluster(RequestContext ctx, DescribeClusterRequestData request);
+
+    CompletableFuture<InitProducerIdResponseData> initProducerId(RequestContext ctx, InitProducerIdRequestData request);
+}

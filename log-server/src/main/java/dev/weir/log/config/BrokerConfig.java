@@ -1,0 +1,188 @@
+package dev.weir.log.config;
+
+import static dev.weir.log.config.ConfigKey.Rule.ANY;
+import static dev.weir.log.config.ConfigKey.Rule.atLeast;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A broker's configuration, under Kafka's names and with Kafka's defaults (except where noted).
+ * Built once from the config file and overrides; immutable. Topic-config defaults (log.retention.ms
+ * and friends) are kept as given so {@link TopicConfigs} can tell a broker setting from a default.
+ */
+public final class BrokerConfig {
+    private static final Logger log = LoggerFactory.getLogger(BrokerConfig.class);
+
+    /** Broker configs proper (topic-config synonyms are accepted too, see {@link TopicConfigs}). */
+    public static final List<ConfigKey> KEYS = List.of(
+            key("node.id", ConfigType.INT, "1", atLeast(0), "this broker's id (Weir defaults to 1 for a single broker)"),
+            key("listeners", ConfigType.STRING, "PLAINTEXT://127.0.0.1:9092", ANY, "where the broker listens"),
+            key("advertised.listeners", ConfigType.STRING, "", ANY, "addresses given to clients; defaults to listeners"),
+            key("log.dirs", ConfigType.LIST, "./data", ANY, "directories holding partition logs"),
+            key("num.partitions", ConfigType.INT, "1", atLeast(1), "partitions of an auto-created topic"),
+            key("default.replication.factor", ConfigType.INT, "1", atLeast(1), "replication factor of an auto-created topic"),
+            key("auto.create.topics.enable", ConfigType.BOOLEAN, "true", ANY, "create a topic when a client asks for its metadata"),
+            key("delete.topic.enable", ConfigType.BOOLEAN, "true", ANY, "allow topic deletion"),
+            key("num.network.threads", ConfigType.INT, "3", atLeast(1), "event loops serving connections"),
+            key("num.io.threads", ConfigType.INT, "8", atLeast(1), "threads handling requests"),
+            key("socket.request.max.bytes", ConfigType.INT, "104857600", atLeast(1), "largest request accepted"),
+            key("socket.send.buffer.bytes", ConfigType.INT, "102400", atLeast(-1), "SO_SNDBUF; -1 for the OS default"),
+            key("socket.receive.buffer.bytes", ConfigType.INT, "102400", atLeast(-1), "SO_RCVBUF; -1 for the OS default"),
+            key("connections.max.idle.ms", ConfigType.LONG, "600000", atLeast(1), "idle connections are closed after this"),
+            key("log.retention.check.interval.ms", ConfigType.LONG, "300000", atLeast(1), "how often retention runs"),
+            key("log.flush.scheduler.interval.ms", ConfigType.LONG, String.valueOf(Long.MAX_VALUE), atLeast(1),
+                    "how often logs are checked for flush.ms"),
+            key("producer.id.block.size", ConfigType.INT, "1000", atLeast(1), "producer ids reserved per metadata write"));
+
+    private static ConfigKey key(String name, ConfigType type, String def, ConfigKey.Rule rule, String doc) {
+        return new ConfigKey(name, type, def, rule, null, doc);
+    }
+
+    private static final Map<String, ConfigKey> BROKER_KEYS = new LinkedHashMap<>();
+    private static final Map<String, ConfigKey> TOPIC_SYNONYMS = new HashMap<>();
+
+    static {
+        KEYS.forEach(k -> BROKER_KEYS.put(k.name(), k));
+        TopicConfigs.KEYS.forEach(k -> TOPIC_SYNONYMS.put(k.brokerSynonym(), k));
+    }
+
+    /** Kafka's older spellings and coarser units, folded into the canonical key. */
+    private static final Map<String, String> ALIASES = Map.of("broker.id", "node.id", "log.dir", "log.dirs");
+
+    private final Map<String, String> explicit;
+
+    private BrokerConfig(Map<String, String> explicit) {
+        this.explicit = Map.copyOf(explicit);
+    }
+
+    /**
+     * Validates and normalises the given properties.
+     * @throws ConfigException naming the first bad key and value
+     */
+    public static BrokerConfig from(Map<String, String> props) {
+        Map<String, String> canonical = new LinkedHashMap<>();
+        props.forEach((k, v) -> canonical.put(ALIASES.getOrDefault(k, k), v));
+        foldTimeUnits(canonical, "log.retention.ms", "log.retention.minutes", 60_000L, "log.retention.hours", 3_600_000L);
+        foldTimeUnits(canonical, "log.roll.ms", null, 0, "log.roll.hours", 3_600_000L);
+        canonical.forEach((k, v) -> {
+            ConfigKey key = BROKER_KEYS.containsKey(k) ? BROKER_KEYS.get(k) : TOPIC_SYNONYMS.get(k);
+            if (key == null) {
+                log.warn("ignoring unknown config '{}'", k);
+            } else if (BROKER_KEYS.containsKey(k)) {
+                key.parse(v);
+            } else {
+                // A broker-level default of a topic config obeys the topic config's rules.
+                ConfigKey asBroker = new ConfigKey(k, key.type(), key.defaultValue(), key.rule(), null, key.documentation());
+                asBroker.parse(v);
+            }
+        });
+        BrokerConfig config = new BrokerConfig(canonical);
+        config.listeners();
+        config.advertisedListeners();
+        return config;
+    }
+
+    private static void foldTimeUnits(Map<String, String> props, String msKey, String minutesKey, long minuteFactor,
+                                      String hoursKey, long hourFactor) {
+        if (props.containsKey(msKey)) {
+            return;
+        }
+        if (minutesKey != null && props.containsKey(minutesKey)) {
+            props.put(msKey, String.valueOf(Long.parseLong(props.remove(minutesKey).trim()) * minuteFactor));
+        } else if (props.containsKey(hoursKey)) {
+            props.put(msKey, String.valueOf(Long.parseLong(props.remove(hoursKey).trim()) * hourFactor));
+        }
+    }
+
+    /** A value the operator set (not a default). */
+    public Optional<String> explicit(String key) {
+        return Optional.ofNullable(explicit.get(key));
+    }
+
+    /** Every broker config with its effective value, for DescribeConfigs. */
+    public Map<ConfigKey, String> describe() {
+        Map<ConfigKey, String> all = new LinkedHashMap<>();
+        KEYS.forEach(k -> all.put(k, explicit.getOrDefault(k.name(), k.defaultValue())));
+        return all;
+    }
+
+    private Object value(String key) {
+        ConfigKey k = BROKER_KEYS.get(key);
+        return k.parse(explicit.getOrDefault(key, k.defaultValue()));
+    }
+
+    public int getInt(String key) {
+        return ((Number) value(key)).intValue();
+    }
+
+    public long getLong(String key) {
+        return ((Number) value(key)).longValue();
+    }
+
+    public boolean getBoolean(String key) {
+        return (Boolean) value(key);
+    }
+
+    public int nodeId() {
+        return getInt("node.id");
+    }
+
+    public List<Path> logDirs() {
+        List<?> dirs = (List<?>) value("log.dirs");
+        if (dirs.isEmpty()) {
+            throw ConfigException.invalid("log.dirs", "", "name at least one directory");
+        }
+        return dirs.stream().map(d -> Path.of(d.toString())).toList();
+    }
+
+    public List<Listener> listeners() {
+        return Listener.parseAll("listeners", explicit.getOrDefault("listeners", "PLAINTEXT://127.0.0.1:9092"));
+    }
+
+    public List<Listener> advertisedListeners() {
+        String advertised = explicit.getOrDefault("advertised.listeners", "");
+        return advertised.isBlank() ? listeners() : Listener.parseAll("advertised.listeners", advertised);
+    }
+
+    /** A {@code PLAINTEXT://host:port} endpoint. */
+    public record Listener(String name, String host, int port) {
+        static List<Listener> parseAll(String key, String value) {
+            List<Listener> out = new ArrayList<>();
+            for (String part : value.split(",")) {
+                String s = part.trim();
+                int sep = s.indexOf("://");
+                int colon = s.lastIndexOf(':');
+                if (sep <= 0 || colon <= sep + 2) {
+                    throw ConfigException.invalid(key, value, "expected PLAINTEXT://host:port");
+                }
+                String name = s.substring(0, sep);
+                if (!name.equals("PLAINTEXT")) {
+                    throw ConfigException.invalid(key, value, "only PLAINTEXT listeners are supported");
+                }
+                String host = s.substring(sep + 3, colon);
+                int port;
+                try {
+                    port = Integer.parseInt(s.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    throw ConfigException.invalid(key, value, "the port is not a number");
+                }
+                if (port < 0 || port > 65535) {
+                    throw ConfigException.invalid(key, value, "the port must be between 0 and 65535");
+                }
+                out.add(new Listener(name, host.isEmpty() ? "0.0.0.0" : host, port));
+            }
+            if (out.isEmpty()) {
+                throw ConfigException.invalid(key, value, "name at least one listener");
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.weir.log.protocol;
+
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * The APIs and version ranges this broker implements. A range is the overlap of what the pinned
+ * kafka-clients can encode and what Weir's handlers understand; the caps below exist where a newer
+ * version means semantics Weir does not have yet.
+ *
+ * <p>Produce is advertised from v0 although v0–2 are answered with UNSUPPORTED_VERSION: librdkafka
+ * before 2.11 disables compression when Produce v0 is missing from the list (Kafka does the same).
+ */
+public final class ApiVersionTable {
+
+    /** Advertised lowest Produce version; see the class comment. */
+    static final short PRODUCE_ADVERTISED_MIN = 0;
+
+    private final Map<ApiKeys, Range> ranges = new EnumMap<>(ApiKeys.class);
+
+    public record Range(short min, short max) {
+        boolean contains(short version) {
+            return version >= min && version <= max;
+        }
+    }
+
+    public ApiVersionTable() {
+        support(ApiKeys.API_VERSIONS, 4);          // v5 adds cluster-id checking (KIP-1242)
+        support(ApiKeys.METADATA, Short.MAX_VALUE);
+        support(ApiKeys.PRODUCE, 12);               // v13 addresses topics by id
+        support(ApiKeys.FETCH, 17);                 // v18 carries a follower's high watermark (KIP-1166)
+        support(ApiKeys.LIST_OFFSETS, Short.MAX_VALUE);
+        support(ApiKeys.CREATE_TOPICS, Short.MAX_VALUE);
+        support(ApiKeys.DELETE_TOPICS, Short.MAX_VALUE);
+        support(ApiKeys.CREATE_PARTITIONS, Short.MAX_VALUE);
+        support(ApiKeys.DELETE_RECORDS, Short.MAX_VALUE);
+        support(ApiKeys.DESCRIBE_CONFIGS, Short.MAX_VALUE);
+        support(ApiKeys.ALTER_CONFIGS, Short.MAX_VALUE);
+        support(ApiKeys.INCREMENTAL_ALTER_CONFIGS, Short.MAX_VALUE);
+        support(ApiKeys.DESCRIBE_CLUSTER, Short.MAX_VALUE);
+        support(ApiKeys.INIT_PRODUCER_ID, 5);       // v6 is two-phase commit (KIP-939)
+    }
+
+    private void support(ApiKeys key, int cap) {
+        short max = (short) Math.min(key.latestVersion(false), cap);
+        ranges.put(key, new Range(key.oldestVersion(), max));
+    }
+
+    /** The range this broker parses and answers, or null for an API it does not implement. */
+    public Range range(ApiKeys key) {
+        return ranges.get(key);
+    }
+
+    public boolean isSupported(ApiKeys key, short version) {
+        Range r = ranges.get(key);
+        return r != null && r.contains(version);
+    }
+
+    /** The version list of an ApiVersions response. */
+    public ApiVersionCollection advertised() {
+        ApiVersionCollection list = new ApiVersionCollection();
+        ranges.forEach((key, r) -> list.add(new ApiVersion()
+                .setApiKey(key.id)
+                .setMinVersion(key == ApiKeys.PRODUCE ? PRODUCE_ADVERTISED_MIN : r.min())
+                .setMaxVersion(r.max())));
+        return list;
+    }
+
+    public ApiVersionsResponseData response(short errorCode) {
+        return new ApiVersionsResponseData()
+                .setErrorCode(errorCode)
+                .setApiKeys(advertised())
+                .setThrottleTimeMs(0);
+    }
+}

@@ -1,0 +1,166 @@
+package dev.weir.log.server;
+
+import dev.weir.log.api.BrokerApis;
+import dev.weir.log.cluster.BrokerInfo;
+import dev.weir.log.cluster.LocalMetadataStore;
+import dev.weir.log.cluster.MetadataStore;
+import dev.weir.log.cluster.TopicImage;
+import dev.weir.log.config.BrokerConfig;
+import dev.weir.log.config.TopicConfigs;
+import dev.weir.log.network.KafkaListener;
+import dev.weir.log.protocol.ApiVersionTable;
+import dev.weir.log.protocol.KafkaBatchScanner;
+import dev.weir.log.protocol.RequestProcessor;
+import dev.weir.log.replica.FetchPurgatory;
+import dev.weir.log.replica.ReplicaManager;
+import dev.weir.log.storage.LogConfig;
+import dev.weir.log.storage.LogManager;
+import dev.weir.log.txn.ProducerIdAllocator;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running broker: storage, partitions, request handlers and the Kafka listener, started in
+ * that order and stopped in reverse. Used by the launcher and, in-process, by tests.
+ */
+public final class WeirBroker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WeirBroker.class);
+
+    private final BrokerConfig config;
+    private final List<FileLock> dirLocks;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService requestHandlers;
+    private final MetadataStore metadata;
+    private final LogManager logs;
+    private final Vertx vertx;
+    private final KafkaListener listener;
+    private final int port;
+    private final String advertisedHost;
+    private boolean closed;
+
+    private WeirBroker(BrokerConfig config) {
+        this.config = config;
+        List<Path> logDirs = config.logDirs();
+        this.dirLocks = lockDirs(logDirs);
+        this.scheduler = Executors.newScheduledThreadPool(2, new NamedThreads("weir-scheduler"));
+        this.requestHandlers = Executors.newFixedThreadPool(config.getInt("num.io.threads"),
+                new NamedThreads("weir-request-handler"));
+        this.metadata = LocalMetadataStore.open(logDirs.get(0), config.nodeId());
+        this.logs = LogManager.open(logDirs, Clock.systemUTC(), scheduler,
+                config.getLong("log.retention.check.interval.ms"), config.getLong("log.flush.scheduler.interval.ms"),
+                this::logConfigOf);
+        FetchPurgatory purgatory = new FetchPurgatory(scheduler, requestHandlers);
+        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs, config, purgatory);
+        replicas.onMetadata(metadata.current());
+        metadata.addListener(replicas::onMetadata);
+
+        BrokerApis apis = new BrokerApis(metadata, replicas, config, new KafkaBatchScanner(),
+                new ProducerIdAllocator(metadata, config.getInt("producer.id.block.size")));
+        BrokerConfig.Listener bind = config.listeners().get(0);
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.getInt("num.network.threads")));
+        this.listener = new KafkaListener(vertx, new KafkaListener.Settings(bind.host(), bind.port(),
+                config.getInt("num.network.threads"), config.getInt("socket.request.max.bytes"),
+                config.getLong("connections.max.idle.ms"), config.getInt("socket.send.buffer.bytes"),
+                config.getInt("socket.receive.buffer.bytes")),
+                new RequestProcessor(apis, new ApiVersionTable()), requestHandlers);
+        this.port = listener.start().await();
+        BrokerConfig.Listener advertised = config.advertisedListeners().get(0);
+        this.advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
+        int advertisedPort = advertised.port() == 0 ? port : advertised.port();
+        metadata.registerBroker(new BrokerInfo(config.nodeId(), advertisedHost, advertisedPort, null));
+    }
+
+    /** Starts a broker; throws with a message naming the problem when the config or the disk is unusable. */
+    public static WeirBroker start(BrokerConfig config) {
+        return new WeirBroker(config);
+    }
+
+    private LogConfig logConfigOf(String topic) {
+        return metadata.current().topic(topic).map(TopicImage::configs)
+                .map(overrides -> TopicConfigs.resolve(overrides, config).toLogConfig())
+                .orElseGet(() -> TopicConfigs.resolve(java.util.Map.of(), config).toLogConfig());
+    }
+
+    /** The bound port of the Kafka listener. */
+    public int port() {
+        return port;
+    }
+
+    public String bootstrapServers() {
+        return advertisedHost + ":" + port;
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** Locks every log dir so a second broker cannot use it at the same time. */
+    private static List<FileLock> lockDirs(List<Path> dirs) {
+        List<FileLock> locks = new ArrayList<>();
+        for (Path dir : dirs) {
+            try {
+                Files.createDirectories(dir);
+                FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    channel.close();
+                    throw new IllegalStateException("log dir " + dir.toAbsolutePath() + " is in use by another broker: "
+                            + "stop it or choose another log.dirs");
+                }
+                locks.add(lock);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot use log dir " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+            }
+        }
+        return locks;
+    }
+
+    /** Stops accepting connections, finishes with the logs (clean-shutdown markers) and releases the dirs. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            listener.stop().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("stopping the listener failed", e);
+        }
+        vertx.close().await();
+        requestHandlers.shutdown();
+        try {
+            requestHandlers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        logs.close();
+        metadata.close();
+        scheduler.shutdownNow();
+        for (FileLock lock : dirLocks) {
+            try {
+                lock.release();
+                lock.channel().close();
+            } catch (IOException e) {
+                log.warn("releasing {} failed", lock, e);
+            }
+        }
+    }
+}
