@@ -164,7 +164,7 @@ abstract class MappedIndex {
 
     final void renameTo(Path target) throws IOException {
         if (Files.exists(file)) {
-            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
         file = target;
     }
