@@ -78,7 +78,7 @@ public final class BrokerApis implements KafkaApis {
 
     @Override
     public CompletableFuture<ListOffsetsResponseData> listOffsets(RequestContext ctx, ListOffsetsRequestData request) {
-        return now(offsetsHandler.listOffsets(request));
+        return now(offsetsHandler.listOffsets(ctx, request));
     }
 
     @Override

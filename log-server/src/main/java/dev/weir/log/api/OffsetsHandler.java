@@ -33,7 +33,10 @@ final class OffsetsHandler {
         this.scanner = scanner;
     }
 
-    ListOffsetsResponseData listOffsets(ListOffsetsRequestData request) {
+    /** ListOffsets versions before 4 have no leader epoch field. */
+    private static final short FIRST_VERSION_WITH_LEADER_EPOCH = 4;
+
+    ListOffsetsResponseData listOffsets(RequestContext ctx, ListOffsetsRequestData request) {
         ListOffsetsResponseData response = new ListOffsetsResponseData();
         for (var topic : request.topics()) {
             var topicOut = new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name());
@@ -47,7 +50,10 @@ final class OffsetsHandler {
                             ? partition.lastStableOffset() : partition.highWatermark();
                     TimestampOffset found = lookup(partition, p.timestamp(), visibleEnd)
                             .orElse(new TimestampOffset(-1L, -1L));
-                    out.setTimestamp(found.timestamp()).setOffset(found.offset()).setLeaderEpoch(partition.leaderEpoch());
+                    out.setTimestamp(found.timestamp()).setOffset(found.offset());
+                    if (ctx.apiVersion() >= FIRST_VERSION_WITH_LEADER_EPOCH) {
+                        out.setLeaderEpoch(partition.leaderEpoch());
+                    }
                 } catch (RuntimeException e) {
                     out.setErrorCode(ErrorCode.of(e)).setTimestamp(-1L).setOffset(-1L);
                 }

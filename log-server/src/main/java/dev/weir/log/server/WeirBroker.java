@@ -18,15 +18,8 @@ import dev.weir.log.storage.LogManager;
 import dev.weir.log.txn.ProducerIdAllocator;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +36,6 @@ public final class WeirBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WeirBroker.class);
 
     private final BrokerConfig config;
-    private final List<FileLock> dirLocks;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService requestHandlers;
     private final MetadataStore metadata;
@@ -57,7 +49,6 @@ public final class WeirBroker implements AutoCloseable {
     private WeirBroker(BrokerConfig config) {
         this.config = config;
         List<Path> logDirs = config.logDirs();
-        this.dirLocks = lockDirs(logDirs);
         this.scheduler = Executors.newScheduledThreadPool(2, new NamedThreads("weir-scheduler"));
         this.requestHandlers = Executors.newFixedThreadPool(config.getInt("num.io.threads"),
                 new NamedThreads("weir-request-handler"));
@@ -110,28 +101,6 @@ public final class WeirBroker implements AutoCloseable {
         return config;
     }
 
-    /** Locks every log dir so a second broker cannot use it at the same time. */
-    private static List<FileLock> lockDirs(List<Path> dirs) {
-        List<FileLock> locks = new ArrayList<>();
-        for (Path dir : dirs) {
-            try {
-                Files.createDirectories(dir);
-                FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE);
-                FileLock lock = channel.tryLock();
-                if (lock == null) {
-                    channel.close();
-                    throw new IllegalStateException("log dir " + dir.toAbsolutePath() + " is in use by another broker: "
-                            + "stop it or choose another log.dirs");
-                }
-                locks.add(lock);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot use log dir " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
-            }
-        }
-        return locks;
-    }
-
     /** Stops accepting connections, finishes with the logs (clean-shutdown markers) and releases the dirs. */
     @Override
     public synchronized void close() {
@@ -154,13 +123,5 @@ public final class WeirBroker implements AutoCloseable {
         logs.close();
         metadata.close();
         scheduler.shutdownNow();
-        for (FileLock lock : dirLocks) {
-            try {
-                lock.release();
-                lock.channel().close();
-            } catch (IOException e) {
-                log.warn("releasing {} failed", lock, e);
-            }
-        }
     }
 }
