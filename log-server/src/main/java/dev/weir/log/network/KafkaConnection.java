@@ -39,7 +39,10 @@ final class KafkaConnection {
     private final ArrayDeque<ByteBuffer> queued = new ArrayDeque<>();
     private boolean busy;
     private boolean paused;
+    /** The peer went away or we closed: nothing more is written. */
     private boolean closed;
+    /** A protocol violation: requests still queued are dropped. */
+    private boolean rejected;
 
     KafkaConnection(NetSocket socket, Context context, RequestProcessor processor, Executor handlerPool,
                     int maxFrameBytes) {
@@ -59,13 +62,15 @@ final class KafkaConnection {
                 close(e.getMessage());
             }
         });
+        // Requests fully received before the peer closed are still processed (an acks=0 producer
+        // closes right after writing); only their responses are dropped.
         socket.closeHandler(v -> closed = true);
         socket.exceptionHandler(e -> log.debug("connection {} failed: {}", remote, e.toString()));
         socket.drainHandler(v -> maybeResume());
     }
 
     private void onFrame(ByteBuffer frame) {
-        if (closed) {
+        if (rejected) {
             return;
         }
         queued.add(frame);
@@ -77,7 +82,7 @@ final class KafkaConnection {
     }
 
     private void processNext() {
-        if (busy || closed || queued.isEmpty()) {
+        if (busy || rejected || queued.isEmpty()) {
             return;
         }
         busy = true;
@@ -89,6 +94,7 @@ final class KafkaConnection {
     private void complete(Outcome outcome, Throwable error) {
         busy = false;
         if (closed) {
+            processNext();
             return;
         }
         if (error != null) {
@@ -126,6 +132,7 @@ final class KafkaConnection {
     }
 
     private void close(String reason) {
+        rejected = true;
         if (!closed) {
             closed = true;
             log.info("closing connection from {}: {}", remote, reason);
