@@ -218,4 +218,15 @@ class RecoveryTest {
         assertFalse(Files.exists(deleted));
         assertFalse(Files.exists(tmp));
     }
+
+    @Test
+    void recoveryUnderASmallerIndexSizeKeepsEveryRecordReadable() throws IOException {
+        long end = writeAndClose(20);
+        simulateCrash();
+
+        log = PartitionLog.open(dir, PartitionLogTest.smallConfig().withSegmentIndexBytes(24), clock, scheduler);
+        assertEquals(end, log.logEndOffset());
+        assertEquals(end, PartitionLogTest.readAll(log, 0).size());
+        assertTrue(log.segments().get(0).offsetIndex().entries() <= 3);
+    }
 }
