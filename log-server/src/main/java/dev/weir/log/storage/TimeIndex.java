@@ -11,8 +11,8 @@ import java.nio.file.Path;
  * timestamp seen in the segment up to some batch, and the last offset of the batch that first carried it.
  * Timestamps strictly increase and offsets never decrease, so all records before the entry's batch have smaller
  * timestamps and a search for the first record at or after T may start at the batch of the last entry with
- * timestamp <= T. An entry is
- * considered whenever an {@link OffsetIndex} entry is added, and once more when the segment stops being active.
+ * timestamp <= T. An entry is considered whenever an {@link OffsetIndex} entry is added, and once more when the
+ * segment stops being active.
  *
  * <p>Thread-safety: see {@link MappedIndex}: appends and truncation under the partition lock, lookups lock-free.
  */
