@@ -143,7 +143,10 @@ public final class LogManager implements AutoCloseable {
                 }
             }
         }
-        log.info("Loading {} partition(s) from {}", found.size(), logDirs);
+        long unclean = found.values().stream()
+                .filter(d -> !Files.exists(d.resolve(LogFileNames.CLEAN_SHUTDOWN_FILE))).count();
+        log.info("Loading {} partition(s) from {}{}", found.size(), logDirs,
+                unclean > 0 ? "; recovering " + unclean + " partition(s) not shut down cleanly" : "");
         int loaded = 0;
         long lastReport = System.nanoTime();
         for (Map.Entry<TopicPartition, Path> e : found.entrySet()) {

@@ -41,6 +41,7 @@ public final class LogSegment {
     private volatile int size;
     private volatile TimestampOffset maxTimestampSoFar = TimestampOffset.UNKNOWN;
     private int indexIntervalBytes;
+    private int maxIndexSize;
     private int bytesSinceLastIndexEntry;
     /** Max timestamp of the first batch: time-based rolling measures from it. Loaded lazily. */
     private OptionalLong rollingBasedTimestamp = OptionalLong.empty();
@@ -51,6 +52,7 @@ public final class LogSegment {
         this.logFile = LogFileNames.logFile(dir, baseOffset);
         this.createdMs = createdMs;
         this.indexIntervalBytes = config.indexIntervalBytes();
+        this.maxIndexSize = config.segmentIndexBytes();
         this.channel = create
                 ? FileChannel.open(logFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -139,8 +141,10 @@ public final class LogSegment {
         return Files.getLastModifiedTime(logFile).toMillis();
     }
 
-    void updateIndexInterval(int indexIntervalBytes) {
-        this.indexIntervalBytes = indexIntervalBytes;
+    /** Applies changed index settings (caller holds the partition lock). */
+    void updateConfig(LogConfig config) {
+        this.indexIntervalBytes = config.indexIntervalBytes();
+        this.maxIndexSize = config.segmentIndexBytes();
     }
 
     /**
@@ -195,7 +199,9 @@ public final class LogSegment {
         if (header.maxTimestamp() > maxTimestampSoFar.timestamp()) {
             maxTimestampSoFar = new TimestampOffset(header.maxTimestamp(), header.lastOffset());
         }
-        if (bytesSinceLastIndexEntry > indexIntervalBytes) {
+        // A full index only happens in recovery under a smaller segment.index.bytes (appends roll first):
+        // skipping entries then only lengthens scans.
+        if (bytesSinceLastIndexEntry > indexIntervalBytes && !offsetIndex.isFull()) {
             offsetIndex.append(header.lastOffset(), position);
             timeIndex.maybeAppend(maxTimestampSoFar.timestamp(), maxTimestampSoFar.offset());
             bytesSinceLastIndexEntry = 0;
@@ -319,6 +325,7 @@ public final class LogSegment {
     public int recover() throws IOException {
         offsetIndex.reset();
         timeIndex.reset();
+        resizeIndexes(maxIndexSize);
         maxTimestampSoFar = TimestampOffset.UNKNOWN;
         rollingBasedTimestamp = OptionalLong.empty();
         bytesSinceLastIndexEntry = 0;
@@ -405,6 +412,11 @@ public final class LogSegment {
     /** Called when a newer segment becomes active: records the final max timestamp and trims the indexes. */
     public void onBecomeInactive() throws IOException {
         appendFinalTimeIndexEntry();
+        trimIndexes();
+    }
+
+    /** Shrinks the index files to their entries. */
+    void trimIndexes() throws IOException {
         offsetIndex.trimToValidSize();
         timeIndex.trimToValidSize();
     }

@@ -113,7 +113,7 @@ public final class PartitionLog implements AutoCloseable {
         for (long base : segmentBaseOffsets()) {
             segments.put(base, LogSegment.open(dir, base, cfg, now));
         }
-        boolean recovered = recoverSegments(segments, clean);
+        List<LogSegment> recovered = recoverSegments(segments, clean);
         if (segments.isEmpty()) {
             segments.put(checkpointedStart, LogSegment.create(dir, checkpointedStart, cfg, now));
         }
@@ -132,9 +132,14 @@ public final class PartitionLog implements AutoCloseable {
             logEnd = logStart;
             ProducerSnapshotFile.deleteRange(dir, 0, Long.MAX_VALUE);
         }
+        for (LogSegment s : recovered) {
+            if (s != active && segments.containsValue(s)) {
+                s.onBecomeInactive();
+            }
+        }
         active.resizeIndexes(cfg.segmentIndexBytes());
         // Recovered segments were fsynced by recoverSegments, so the whole log is now durable.
-        recoveryPoint = recovered ? logEnd : Math.min(recoveryPoint, logEnd);
+        recoveryPoint = recovered.isEmpty() ? Math.min(recoveryPoint, logEnd) : logEnd;
         view = new LogView(Collections.unmodifiableNavigableMap(segments), logStart, logEnd, active.size());
         rebuildProducerState();
         Checkpoints.writeLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE), logStart);
@@ -174,9 +179,9 @@ public final class PartitionLog implements AutoCloseable {
      * Recovers the segments that may hold unflushed data (after an unclean shutdown) or lack usable indexes.
      * A segment truncated by recovery ends the log: later segments are deleted.
      *
-     * @return whether any segment was recovered
+     * @return the segments recovered
      */
-    private boolean recoverSegments(TreeMap<Long, LogSegment> segments, boolean clean) throws IOException {
+    private List<LogSegment> recoverSegments(TreeMap<Long, LogSegment> segments, boolean clean) throws IOException {
         List<LogSegment> toRecover = new ArrayList<>();
         for (Map.Entry<Long, LogSegment> e : segments.entrySet()) {
             Long next = segments.higherKey(e.getKey());
@@ -186,7 +191,7 @@ public final class PartitionLog implements AutoCloseable {
             }
         }
         if (toRecover.isEmpty()) {
-            return false;
+            return toRecover;
         }
         log.info("{}: recovering {} segment(s) from offset {} ({})", dir, toRecover.size(),
                 toRecover.get(0).baseOffset(), clean ? "indexes missing or corrupt" : "unclean shutdown");
@@ -210,7 +215,7 @@ public final class PartitionLog implements AutoCloseable {
             }
         }
         Checkpoints.fsyncDirectory(dir);
-        return true;
+        return toRecover;
     }
 
     /** Rebuilds producer state from the newest usable snapshot and the batch headers after it. */
@@ -746,7 +751,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             config = newConfig;
             for (LogSegment s : view.segments().values()) {
-                s.updateIndexInterval(newConfig.indexIntervalBytes());
+                s.updateConfig(newConfig);
             }
         } finally {
             lock.unlock();

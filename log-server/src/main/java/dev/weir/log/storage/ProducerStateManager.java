@@ -4,6 +4,7 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -116,7 +117,7 @@ public final class ProducerStateManager {
         private void record(RecordBatchHeader header, long firstOffset, long lastOffset, long timestamp) {
             long pid = header.producerId();
             ProducerStateEntry current = current(pid);
-            ProducerStateEntry base = current != null ? current : new ProducerStateEntry(pid, header.producerEpoch(), java.util.List.of());
+            ProducerStateEntry base = current != null ? current : new ProducerStateEntry(pid, header.producerEpoch(), List.of());
             BatchMetadata batch = new BatchMetadata(header.baseSequence(), header.lastSequence(), firstOffset, lastOffset,
                     timestamp);
             updated.put(pid, base.withBatch(header.producerEpoch(), batch));

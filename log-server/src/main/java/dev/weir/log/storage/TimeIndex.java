@@ -8,10 +8,11 @@ import java.nio.file.Path;
  * Sparse map from timestamp to offset in one segment, file {@code <20-digit baseOffset>.timeindex}.
  *
  * <p>Format: a sequence of 12-byte entries, big-endian {@code timestamp int64 | relativeOffset int32}: the largest
- * timestamp seen in the segment up to some batch, and the last offset of the batch that first carried it. Both
- * fields strictly increase, so all records before the entry's batch have smaller timestamps and a search for
- * the first record at or after T may start at the batch of the last entry with timestamp <= T. An entry is
- * considered whenever an {@link OffsetIndex} entry is added, and once more when the segment stops being active.
+ * timestamp seen in the segment up to some batch, and the last offset of the batch that first carried it.
+ * Timestamps strictly increase and offsets never decrease, so all records before the entry's batch have smaller
+ * timestamps and a search for the first record at or after T may start at the batch of the last entry with
+ * timestamp <= T. An entry is considered whenever an {@link OffsetIndex} entry is added, and once more when the
+ * segment stops being active.
  *
  * <p>Thread-safety: see {@link MappedIndex}: appends and truncation under the partition lock, lookups lock-free.
  */
