@@ -48,47 +48,70 @@ final class ConsumerBenchmark {
             consumer.assign(assigned);
             consumer.seekToBeginning(assigned);
 
-            AtomicLong consumed = new AtomicLong();
-            if (options.warmupRecords > 0) {
-                readUntil(consumer, options.warmupRecords, consumed, new AtomicLong());
-            }
-            consumed.set(0);
-            AtomicLong bytes = new AtomicLong();
-            long start = System.nanoTime();
-            try (ProgressReporter ignored = new ProgressReporter("consume", options.recordSize, consumed::get,
-                    Optional.empty(), progressOut, options.progressIntervalSeconds)) {
-                readUntil(consumer, options.records, consumed, bytes);
-            }
-            long elapsed = System.nanoTime() - start;
-            return new PhaseResult("consume", consumed.get(), options.recordSize, bytes.get(), elapsed, Optional.empty());
+            return measure(consumer);
         }
     }
 
-    /** Polls until {@code target} records are counted; records past the target are not counted. */
-    private void readUntil(Consumer<byte[], byte[]> consumer, long target, AtomicLong consumed, AtomicLong bytes) {
-        long lastProgress = System.nanoTime();
-        while (consumed.get() < target) {
-            ConsumerRecords<byte[], byte[]> batch = consumer.poll(POLL_TIMEOUT);
-            if (batch.isEmpty()) {
-                if (System.nanoTime() - lastProgress > STALL_LIMIT_NANOS) {
-                    throw new BenchmarkFailedException("consume stalled: read " + consumed.get() + " of " + target
-                            + " records from " + options.topic + " and nothing more arrived for 30 s"
-                            + " (does the topic hold --warmup-records + --records records?)");
+    /**
+     * Reads the warm-up records, then the measured ones. One loop for both so no record is lost at
+     * the boundary: a poll's records past the warm-up count as measured (the clock starts there).
+     * Records past the target are not counted.
+     */
+    private PhaseResult measure(Consumer<byte[], byte[]> consumer) {
+        AtomicLong measured = new AtomicLong();
+        long bytes = 0;
+        long warmupSeen = 0;
+        long start = 0;
+        ProgressReporter progress = null;
+        if (options.warmupRecords == 0) {
+            start = System.nanoTime();
+            progress = newProgressReporter(measured);
+        }
+        long lastRecordAt = System.nanoTime();
+        try {
+            while (measured.get() < options.records) {
+                ConsumerRecords<byte[], byte[]> batch = consumer.poll(POLL_TIMEOUT);
+                if (batch.isEmpty()) {
+                    failIfStalled(lastRecordAt, warmupSeen + measured.get());
+                    continue;
                 }
-                continue;
-            }
-            lastProgress = System.nanoTime();
-            long count = consumed.get();
-            long batchBytes = 0;
-            for (ConsumerRecord<byte[], byte[]> record : batch) {
-                if (count == target) {
-                    break;
+                lastRecordAt = System.nanoTime();
+                long count = measured.get();
+                for (ConsumerRecord<byte[], byte[]> record : batch) {
+                    if (warmupSeen < options.warmupRecords) {
+                        if (++warmupSeen == options.warmupRecords) {
+                            start = System.nanoTime();
+                            progress = newProgressReporter(measured);
+                        }
+                        continue;
+                    }
+                    if (count == options.records) {
+                        break;
+                    }
+                    count++;
+                    bytes += Math.max(0, record.serializedValueSize());
                 }
-                count++;
-                batchBytes += Math.max(0, record.serializedValueSize());
+                measured.set(count);
             }
-            bytes.addAndGet(batchBytes);
-            consumed.set(count);
+        } finally {
+            if (progress != null) {
+                progress.close();
+            }
+        }
+        long elapsed = System.nanoTime() - start;
+        return new PhaseResult("consume", measured.get(), options.recordSize, bytes, elapsed, Optional.empty());
+    }
+
+    private ProgressReporter newProgressReporter(AtomicLong measured) {
+        return new ProgressReporter("consume", options.recordSize, measured::get, Optional.empty(),
+                progressOut, options.progressIntervalSeconds);
+    }
+
+    private void failIfStalled(long lastRecordAt, long readSoFar) {
+        if (System.nanoTime() - lastRecordAt > STALL_LIMIT_NANOS) {
+            throw new BenchmarkFailedException("consume stalled: read " + readSoFar + " of "
+                    + (options.warmupRecords + options.records) + " records (warm-up included) from "
+                    + options.topic + " and nothing more arrived for 30 s");
         }
     }
 
