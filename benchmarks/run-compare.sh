@@ -138,19 +138,35 @@ await_quiet() {
   done
 }
 
+# CPU ticks (1/100 s) used so far: by the whole machine, by the broker's process tree, and by
+# this script's finished children (the PerfTool client). What is left is other people's work.
+machine_ticks() { awk 'NR == 1 { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+broker_ticks() {
+  local total=0 pid
+  for pid in $BROKER_PID $(pgrep -P "$BROKER_PID" 2>/dev/null || true); do
+    total=$((total + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+client_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
+
 # Runs `PerfTool all` RUNS times against $2, appending summaries to $OUT/$1.txt.
 run_perf() {
   local label=$1 bootstrap=$2
   for ((run = 1; run <= RUNS; run++)); do
     await_quiet
     log "$label run $run/$RUNS: $RECORDS records (+$WARMUP_RECORDS warm-up) of $RECORD_SIZE B"
+    local m0 b0 c0
+    m0=$(machine_ticks) b0=$(broker_ticks) c0=$(client_ticks)
     # shellcheck disable=SC2086
     java $CLIENT_JAVA_OPTS -cp "$(classpath)" dev.weir.bench.PerfTool all \
       --bootstrap-server "$bootstrap" --topic "perf-$run" \
       --records "$RECORDS" --warmup-records "$WARMUP_RECORDS" --record-size "$RECORD_SIZE" \
       --acks all --linger-ms 5 --batch-size 65536 --compression none --partitions 1 \
       --json $PERF_EXTRA_ARGS | tee -a "$OUT/$label.txt"
-    log "load average after run: $(cut -d' ' -f1-3 /proc/loadavg)"
+    local machine=$(($(machine_ticks) - m0)) broker=$(($(broker_ticks) - b0)) client=$(($(client_ticks) - c0))
+    echo "# run $run cpu seconds: client $((client / 100)), broker $((broker / 100)), other $(((machine - broker - client) / 100)) (other > a few s means a concurrent job skewed this run)" |
+      tee -a "$OUT/$label.txt"
   done
 }
 
