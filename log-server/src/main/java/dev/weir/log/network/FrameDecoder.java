@@ -9,8 +9,9 @@ import java.util.function.Consumer;
  * bytes. A size below zero or above {@code maxFrameBytes} (socket.request.max.bytes) is a protocol
  * violation the connection cannot recover from.
  *
- * <p>A frame's buffer grows with the bytes that actually arrive rather than being allocated at the
- * announced size, so a peer that announces a large frame and then stalls holds little memory.
+ * <p>Frames up to 1 MiB (typical produce requests) get their whole buffer at once; a larger frame's
+ * buffer grows with the bytes that actually arrive rather than being allocated at the announced
+ * size, so a peer that announces a huge frame and then stalls holds little memory.
  * Not thread-safe: one decoder per connection, used on its event loop.
  */
 final class FrameDecoder {
@@ -21,7 +22,7 @@ final class FrameDecoder {
         }
     }
 
-    private static final int INITIAL_FRAME_CAPACITY = 64 * 1024;
+    private static final int INITIAL_FRAME_CAPACITY = 1024 * 1024;
 
     private final int maxFrameBytes;
     private final Consumer<ByteBuffer> onFrame;
