@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.testing.RawKafkaClient;
 import dev.weir.log.testing.TestBroker;
+import static dev.weir.log.testing.ReadToEnd.readToEnd;
 import java.io.IOException;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
@@ -186,7 +187,7 @@ class HostileInputTest {
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic("fuzz", 2, (short) 1))).all().get();
         }
-        ProduceRequestData produce = produceRequest("fuzz", MemoryRecords.withRecords(Compression.NONE,
+        ProduceRequestData produce = RawKafkaClient.produceRequest("fuzz", 0, MemoryRecords.withRecords(Compression.NONE,
                 new SimpleRecord("k".getBytes(StandardCharsets.UTF_8), "fuzzed value".getBytes(StandardCharsets.UTF_8))));
         produce.setAcks((short) 1);
         Map<ApiKeys, org.apache.kafka.common.protocol.ApiMessage> requests = new java.util.LinkedHashMap<>();
@@ -406,7 +407,7 @@ class HostileInputTest {
         assertFalse(corrupt.batches().iterator().next().isValid(), "the corruption breaks the batch CRC");
 
         RawKafkaClient c = connect();
-        ProduceResponseData response = c.request(ApiKeys.PRODUCE, (short) 12, produceRequest(topic, corrupt));
+        ProduceResponseData response = c.request(ApiKeys.PRODUCE, (short) 12, RawKafkaClient.produceRequest(topic, 0, corrupt));
         ProduceResponseData.PartitionProduceResponse partition =
                 response.responses().iterator().next().partitionResponses().get(0);
         assertEquals(2, partition.errorCode(), "CORRUPT_MESSAGE");
@@ -420,7 +421,7 @@ class HostileInputTest {
 
         // The same records intact are accepted and become offsets 0..4: nothing was stored before them.
         MemoryRecords valid = MemoryRecords.withRecords(codec.compression, records);
-        ProduceResponseData ok = c.request(ApiKeys.PRODUCE, (short) 12, produceRequest(topic, valid));
+        ProduceResponseData ok = c.request(ApiKeys.PRODUCE, (short) 12, RawKafkaClient.produceRequest(topic, 0, valid));
         ProduceResponseData.PartitionProduceResponse accepted = ok.responses().iterator().next().partitionResponses().get(0);
         assertEquals(Errors.NONE.code(), accepted.errorCode());
         assertEquals(0, accepted.baseOffset());
@@ -435,13 +436,6 @@ class HostileInputTest {
             }
         }
         assertServesAndBaselineIntact();
-    }
-
-    private static ProduceRequestData produceRequest(String topic, MemoryRecords records) {
-        ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
-        topics.add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
-                new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
-        return new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000).setTopicData(topics);
     }
 
     @Test
@@ -524,17 +518,5 @@ class HostileInputTest {
             assertEquals(want.key(), got.key());
             assertEquals(want.value(), got.value());
         }
-    }
-
-    /** Polls until the consumer's position reaches the end offset of every partition (30 s at most). */
-    static <K, V> List<ConsumerRecord<K, V>> readToEnd(KafkaConsumer<K, V> consumer, List<TopicPartition> tps) {
-        Map<TopicPartition, Long> end = consumer.endOffsets(tps, Duration.ofSeconds(10));
-        List<ConsumerRecord<K, V>> out = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (tps.stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(10)) < end.get(tp))) {
-            assertTrue(System.nanoTime() < deadline, "read to the end offsets " + end + " within 30 s");
-            consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-        }
-        return out;
     }
 }

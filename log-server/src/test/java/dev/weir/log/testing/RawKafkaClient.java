@@ -10,7 +10,10 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.common.message.ApiMessageType;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -18,6 +21,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.MessageSizeAccumulator;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
  * A blocking Kafka-protocol client over a plain {@link Socket}, for tests that need exact control of
@@ -106,6 +110,21 @@ public final class RawKafkaClient implements AutoCloseable {
             throw new IllegalStateException("encoded " + buffer.position() + " of " + buffer.limit() + " bytes");
         }
         return buffer.flip();
+    }
+
+    /** A Produce request (acks=all, 10 s timeout) of {@code records} for one partition. */
+    public static ProduceRequestData produceRequest(String topic, int partition, MemoryRecords records) {
+        ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
+        topics.add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
+                new ProduceRequestData.PartitionProduceData().setIndex(partition).setRecords(records))));
+        return new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000).setTopicData(topics);
+    }
+
+    /** Sends a Produce v12 request for one partition and returns that partition's response. */
+    public ProduceResponseData.PartitionProduceResponse produce(String topic, int partition, MemoryRecords records)
+            throws IOException {
+        ProduceResponseData response = request(ApiKeys.PRODUCE, (short) 12, produceRequest(topic, partition, records));
+        return response.responses().iterator().next().partitionResponses().get(0);
     }
 
     /**
