@@ -438,6 +438,53 @@ class HostileInputTest {
         assertServesAndBaselineIntact();
     }
 
+    /**
+     * A batch with a valid CRC whose header promises more records than it holds (the CRC is
+     * recomputed, so only looking at the records reveals it). Kafka's LogValidator refuses it; stored,
+     * it would make every consumer of the partition fail on it.
+     */
+    @ParameterizedTest
+    @EnumSource(Codec.class)
+    void batchDeclaringMoreRecordsThanItHoldsIsRefusedAndNothingIsStored(Codec codec) throws Exception {
+        String topic = "lying-" + codec.name().toLowerCase();
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        SimpleRecord[] records = new SimpleRecord[3];
+        for (int i = 0; i < records.length; i++) {
+            records[i] = new SimpleRecord(System.currentTimeMillis(), null, ("honest " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        MemoryRecords lying = MemoryRecords.withRecords(codec.compression, records);
+        ByteBuffer buf = lying.buffer();
+        buf.putInt(23, 3);   // last offset delta: 4 records...
+        buf.putInt(57, 4);   // ...record count 4, but only 3 follow
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(buf.duplicate().position(21));
+        buf.putInt(17, (int) crc.getValue());
+        assertTrue(lying.batches().iterator().next().isValid(), "the CRC matches: only the records tell");
+
+        RawKafkaClient c = connect();
+        ProduceResponseData.PartitionProduceResponse refused = c.produce(topic, 0, lying);
+        assertTrue(refused.errorCode() == Errors.INVALID_RECORD.code() || refused.errorCode() == Errors.CORRUPT_MESSAGE.code(),
+                "refused as INVALID_RECORD or CORRUPT_MESSAGE, got " + Errors.forCode(refused.errorCode()));
+        try (Admin admin = broker.admin()) {
+            assertEquals(0, admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset(),
+                    "nothing stored");
+        }
+        ProduceResponseData.PartitionProduceResponse accepted =
+                c.produce(topic, 0, MemoryRecords.withRecords(codec.compression, records));
+        assertEquals(Errors.NONE.code(), accepted.errorCode());
+        assertEquals(0, accepted.baseOffset());
+        try (KafkaConsumer<String, String> consumer = broker.consumer(Map.of())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<String, String>> read = readToEnd(consumer, List.of(tp));
+            assertEquals(List.of("honest 0", "honest 1", "honest 2"), read.stream().map(ConsumerRecord::value).toList());
+        }
+        assertServesAndBaselineIntact();
+    }
+
     @Test
     void hundredsOfSilentAndHalfSentConnectionsDoNotStarveRealClients() throws Exception {
         for (int i = 0; i < 300; i++) {
