@@ -486,6 +486,54 @@ class HostileInputTest {
     }
 
     @Test
+    void producingToPartitionsThatDoNotExistIsRefusedPerPartition() throws Exception {
+        RawKafkaClient c = connect();
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord("nowhere".getBytes(StandardCharsets.UTF_8)));
+        for (int partition : new int[]{-1, 2, 9999, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+            ProduceResponseData.PartitionProduceResponse r = c.produce(BASELINE, partition, records);
+            assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), r.errorCode(), "partition " + partition);
+        }
+        assertServesAndBaselineIntact();
+    }
+
+    /**
+     * A client that pipelines thousands of requests (megabytes of responses) without reading: other
+     * clients are served meanwhile, and once it reads, every response arrives, in request order.
+     */
+    @Test
+    void pipelinedFloodWithoutReadingIsAnsweredInOrderOnceRead() throws Exception {
+        RawKafkaClient flooder = connect();
+        int requests = 5_000;
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < requests; i++) {
+            ByteBuffer frame = RawKafkaClient.encodeRequest(ApiKeys.API_VERSIONS, (short) 3, 100_000 + i,
+                    new ApiVersionsRequestData().setClientSoftwareName("flood").setClientSoftwareVersion("1"));
+            all.write(ByteBuffer.allocate(4).putInt(frame.remaining()).array());
+            all.write(frame.array(), frame.arrayOffset(), frame.remaining());
+        }
+        // Written from another thread: once back-pressure kicks in, the write blocks until we read.
+        Thread writer = new Thread(() -> {
+            try {
+                flooder.sendRaw(all.toByteArray());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "flood-writer");
+        writer.setDaemon(true);
+        writer.start();
+
+        assertServesAndBaselineIntact();   // others are served while the flooder is not reading
+
+        for (int i = 0; i < requests; i++) {
+            ByteBuffer response = flooder.receiveFrame();
+            assertEquals(100_000 + i, response.getInt(), "response " + i + " in request order");
+        }
+        writer.join(10_000);
+        assertFalse(writer.isAlive(), "all requests were written");
+    }
+
+    @Test
     void hundredsOfSilentAndHalfSentConnectionsDoNotStarveRealClients() throws Exception {
         for (int i = 0; i < 300; i++) {
             connect();
