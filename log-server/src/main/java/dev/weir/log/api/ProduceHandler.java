@@ -1,6 +1,7 @@
 package dev.weir.log.api;
 
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.ProducedRecordsValidator;
 import dev.weir.log.protocol.WireRecords;
 import dev.weir.log.replica.Partition;
 import dev.weir.log.storage.LogAppendInfo;
@@ -47,6 +48,7 @@ final class ProduceHandler {
                         throw new InvalidRecordException("produce request for " + topic.name() + "-" + data.index()
                                 + " has no record batches");
                     }
+                    ProducedRecordsValidator.validate(batches);
                     LogAppendInfo info = partition.appendAsLeader(batches);
                     partitions.replicas().fetchPurgatory().onNewData(partition.topicPartition());
                     out.setBaseOffset(info.firstOffset())

@@ -438,6 +438,101 @@ class HostileInputTest {
         assertServesAndBaselineIntact();
     }
 
+    /**
+     * A batch with a valid CRC whose header promises more records than it holds (the CRC is
+     * recomputed, so only looking at the records reveals it). Kafka's LogValidator refuses it; stored,
+     * it would make every consumer of the partition fail on it.
+     */
+    @ParameterizedTest
+    @EnumSource(Codec.class)
+    void batchDeclaringMoreRecordsThanItHoldsIsRefusedAndNothingIsStored(Codec codec) throws Exception {
+        String topic = "lying-" + codec.name().toLowerCase();
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        SimpleRecord[] records = new SimpleRecord[3];
+        for (int i = 0; i < records.length; i++) {
+            records[i] = new SimpleRecord(System.currentTimeMillis(), null, ("honest " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        MemoryRecords lying = MemoryRecords.withRecords(codec.compression, records);
+        ByteBuffer buf = lying.buffer();
+        buf.putInt(23, 3);   // last offset delta: 4 records...
+        buf.putInt(57, 4);   // ...record count 4, but only 3 follow
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(buf.duplicate().position(21));
+        buf.putInt(17, (int) crc.getValue());
+        assertTrue(lying.batches().iterator().next().isValid(), "the CRC matches: only the records tell");
+
+        RawKafkaClient c = connect();
+        ProduceResponseData.PartitionProduceResponse refused = c.produce(topic, 0, lying);
+        assertTrue(refused.errorCode() == Errors.INVALID_RECORD.code() || refused.errorCode() == Errors.CORRUPT_MESSAGE.code(),
+                "refused as INVALID_RECORD or CORRUPT_MESSAGE, got " + Errors.forCode(refused.errorCode()));
+        try (Admin admin = broker.admin()) {
+            assertEquals(0, admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset(),
+                    "nothing stored");
+        }
+        ProduceResponseData.PartitionProduceResponse accepted =
+                c.produce(topic, 0, MemoryRecords.withRecords(codec.compression, records));
+        assertEquals(Errors.NONE.code(), accepted.errorCode());
+        assertEquals(0, accepted.baseOffset());
+        try (KafkaConsumer<String, String> consumer = broker.consumer(Map.of())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<String, String>> read = readToEnd(consumer, List.of(tp));
+            assertEquals(List.of("honest 0", "honest 1", "honest 2"), read.stream().map(ConsumerRecord::value).toList());
+        }
+        assertServesAndBaselineIntact();
+    }
+
+    @Test
+    void producingToPartitionsThatDoNotExistIsRefusedPerPartition() throws Exception {
+        RawKafkaClient c = connect();
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord("nowhere".getBytes(StandardCharsets.UTF_8)));
+        for (int partition : new int[]{-1, 2, 9999, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+            ProduceResponseData.PartitionProduceResponse r = c.produce(BASELINE, partition, records);
+            assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), r.errorCode(), "partition " + partition);
+        }
+        assertServesAndBaselineIntact();
+    }
+
+    /**
+     * A client that pipelines thousands of requests (megabytes of responses) without reading: other
+     * clients are served meanwhile, and once it reads, every response arrives, in request order.
+     */
+    @Test
+    void pipelinedFloodWithoutReadingIsAnsweredInOrderOnceRead() throws Exception {
+        RawKafkaClient flooder = connect();
+        int requests = 5_000;
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < requests; i++) {
+            ByteBuffer frame = RawKafkaClient.encodeRequest(ApiKeys.API_VERSIONS, (short) 3, 100_000 + i,
+                    new ApiVersionsRequestData().setClientSoftwareName("flood").setClientSoftwareVersion("1"));
+            all.write(ByteBuffer.allocate(4).putInt(frame.remaining()).array());
+            all.write(frame.array(), frame.arrayOffset(), frame.remaining());
+        }
+        // Written from another thread: once back-pressure kicks in, the write blocks until we read.
+        Thread writer = new Thread(() -> {
+            try {
+                flooder.sendRaw(all.toByteArray());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "flood-writer");
+        writer.setDaemon(true);
+        writer.start();
+
+        assertServesAndBaselineIntact();   // others are served while the flooder is not reading
+
+        for (int i = 0; i < requests; i++) {
+            ByteBuffer response = flooder.receiveFrame();
+            assertEquals(100_000 + i, response.getInt(), "response " + i + " in request order");
+        }
+        writer.join(10_000);
+        assertFalse(writer.isAlive(), "all requests were written");
+    }
+
     @Test
     void hundredsOfSilentAndHalfSentConnectionsDoNotStarveRealClients() throws Exception {
         for (int i = 0; i < 300; i++) {
