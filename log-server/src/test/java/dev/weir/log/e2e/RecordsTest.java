@@ -22,6 +22,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -292,12 +293,11 @@ class RecordsTest {
                 ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 32 * 1024,
                 ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 25_000,
                 ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 40_000));
+        consumer.assign(List.of(tp));
+        consumer.seek(tp, 0);
+        CompletableFuture<ConsumerRecords<byte[], byte[]>> polled =
+                CompletableFuture.supplyAsync(() -> consumer.poll(Duration.ofSeconds(20)));
         try (KafkaProducer<byte[], byte[]> producer = broker.byteProducer(Map.of())) {
-            consumer.assign(List.of(tp));
-            consumer.seek(tp, 0);
-            CompletableFuture<ConsumerRecords<byte[], byte[]>> polled =
-                    CompletableFuture.supplyAsync(() -> consumer.poll(Duration.ofSeconds(20)));
-
             producer.send(new ProducerRecord<>(topic, 0, null, "small".getBytes(StandardCharsets.UTF_8))).get();
             // A few bytes do not answer the parked fetch.
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> !polled.isDone());
@@ -312,6 +312,10 @@ class RecordsTest {
             assertArrayEquals("small".getBytes(StandardCharsets.UTF_8), list.get(0).value());
             assertArrayEquals(big, list.get(1).value());
         } finally {
+            if (!polled.isDone()) {
+                consumer.wakeup();
+                polled.handle((r, e) -> null).get(30, TimeUnit.SECONDS);
+            }
             // The consumer has already sent its next fetch, parked for max.wait.ms: do not wait for it.
             consumer.close(CloseOptions.timeout(Duration.ZERO));
         }
