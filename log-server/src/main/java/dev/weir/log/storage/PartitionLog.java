@@ -102,6 +102,8 @@ public final class PartitionLog implements AutoCloseable {
         removeLeftoverFiles();
         Path marker = dir.resolve(LogFileNames.CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
+        List<Long> baseOffsets = segmentBaseOffsets();
+        boolean created = baseOffsets.isEmpty();
         long checkpointedStart = Checkpoints.readLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE)).orElse(0L);
         recoveryPoint = Checkpoints.readLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE)).orElse(0L);
         long now = clock.millis();
@@ -110,7 +112,7 @@ public final class PartitionLog implements AutoCloseable {
         TreeMap<Long, LogSegment> segments = new TreeMap<>();
         // Published early so that a failure below can release what was opened.
         view = new LogView(segments, 0, 0, 0);
-        for (long base : segmentBaseOffsets()) {
+        for (long base : baseOffsets) {
             segments.put(base, LogSegment.open(dir, base, cfg, now));
         }
         List<LogSegment> recovered = recoverSegments(segments, clean);
@@ -147,8 +149,12 @@ public final class PartitionLog implements AutoCloseable {
         Files.deleteIfExists(marker);
         Checkpoints.fsyncDirectory(dir);
         lastFlushMs = now;
-        log.info("{}: loaded {} segment(s), log start offset {}, log end offset {}{}", dir, segments.size(), logStart,
-                logEnd, clean ? "" : " (recovered after unclean shutdown)");
+        if (created) {
+            log.info("{}: created an empty log at offset {}", dir, logStart);
+        } else {
+            log.info("{}: loaded {} segment(s), log start offset {}, log end offset {}{}", dir, segments.size(),
+                    logStart, logEnd, clean ? "" : " (recovered after unclean shutdown)");
+        }
     }
 
     private void removeLeftoverFiles() throws IOException {

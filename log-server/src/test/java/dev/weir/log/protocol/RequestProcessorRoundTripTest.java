@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.api.KafkaApis;
-import dev.weir.log.api.RequestContext;
+import dev.weir.log.testing.RawKafkaClient;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
@@ -15,14 +15,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.protocol.MessageSizeAccumulator;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -132,18 +129,7 @@ class RequestProcessorRoundTripTest {
     }
 
     static ByteBuffer requestFrame(ApiKeys key, short version, int correlationId, ApiMessage body) {
-        short headerVersion = key.requestHeaderVersion(version);
-        RequestHeaderData header = new RequestHeaderData().setRequestApiKey(key.id).setRequestApiVersion(version)
-                .setCorrelationId(correlationId).setClientId("round-trip");
-        ObjectSerializationCache cache = new ObjectSerializationCache();
-        MessageSizeAccumulator size = new MessageSizeAccumulator();
-        header.addSize(size, cache, headerVersion);
-        body.addSize(size, cache, version);
-        ByteBuffer buffer = ByteBuffer.allocate(size.totalSize());
-        ByteBufferAccessor out = new ByteBufferAccessor(buffer);
-        header.write(out, cache, headerVersion);
-        body.write(out, cache, version);
-        return buffer.flip();
+        return RawKafkaClient.encodeRequest(key, version, correlationId, body);
     }
 
     private static ByteBuffer rawHeader(short apiKey, short version, int correlationId) {
