@@ -82,6 +82,14 @@ await_port() {
   log "port $port not open after ${seconds}s"; return 1
 }
 
+broker_alive() {
+  kill -0 "$BROKER_PID" 2>/dev/null && return 0
+  wait "$BROKER_PID" 2>/dev/null
+  log "broker (pid $BROKER_PID) is gone, exit status $?; see its log in $OUT"
+  BROKER_PID=""
+  return 1
+}
+
 stop_broker() {
   [[ -n "$BROKER_PID" ]] || return 0
   kill -TERM "$BROKER_PID" 2>/dev/null || true
@@ -167,6 +175,7 @@ run_perf() {
   done
   for ((run = 1; run <= RUNS; run++)); do
     await_quiet
+    broker_alive || return 1
     log "$label run $run/$RUNS: $RECORDS records (+$WARMUP_RECORDS warm-up) of $RECORD_SIZE B"
     local m0 b0 c0
     m0=$(machine_ticks) b0=$(broker_ticks) c0=$(client_ticks)
@@ -175,7 +184,7 @@ run_perf() {
       --bootstrap-server "$bootstrap" --topic "perf-$run" \
       --records "$RECORDS" --warmup-records "$WARMUP_RECORDS" --record-size "$RECORD_SIZE" \
       --acks all --linger-ms 5 --batch-size 65536 --compression none --partitions 1 \
-      --json $PERF_EXTRA_ARGS | tee -a "$OUT/$label.txt"
+      --json $PERF_EXTRA_ARGS | tee -a "$OUT/$label.txt" || { broker_alive; return 1; }
     local machine=$(($(machine_ticks) - m0)) broker=$(($(broker_ticks) - b0)) client=$(($(client_ticks) - c0))
     echo "# run $run cpu seconds: client $((client / 100)), broker $((broker / 100)), other $(((machine - broker - client) / 100)) (other > a few s means a concurrent job skewed this run)" |
       tee -a "$OUT/$label.txt"
