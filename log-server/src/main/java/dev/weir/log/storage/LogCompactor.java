@@ -168,6 +168,9 @@ final class LogCompactor {
             }
             cleaned.onBecomeInactive();
             cleaned.flush();
+            // Retention falls back on the file time for segments without timestamps: keep the sources' (as Kafka does).
+            Files.setLastModifiedTime(cleaned.logFile(),
+                    Files.getLastModifiedTime(group.get(group.size() - 1).logFile()));
             done = true;
             return cleaned;
         } finally {

@@ -126,7 +126,9 @@ class CompactionTest {
             assertEquals(null, sendFailure.get());
             // Roll the active segment so that every key's last record becomes cleanable.
             Thread.sleep(SEGMENT_MS + 100);
-            producer.send(new ProducerRecord<>(topic, 0, "~filler", "roll")).get();
+            ProducerRecord<String, String> filler = new ProducerRecord<>(topic, 0, "~filler", "roll");
+            filler.headers().add("v", "1".getBytes(StandardCharsets.UTF_8));
+            producer.send(filler).get();
         } finally {
             producing.set(false);
             reader.join(120_000);
