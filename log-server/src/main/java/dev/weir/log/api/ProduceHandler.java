@@ -48,7 +48,8 @@ final class ProduceHandler {
                         throw new InvalidRecordException("produce request for " + topic.name() + "-" + data.index()
                                 + " has no record batches");
                     }
-                    ProducedRecordsValidator.validate(batches);
+                    ProducedRecordsValidator.validate(batches, partition.log().config().cleanup().compact()
+                            ? partition.topicPartition().toString() : null);
                     LogAppendInfo info = partition.appendAsLeader(batches);
                     partitions.replicas().fetchPurgatory().onNewData(partition.topicPartition());
                     out.setBaseOffset(info.firstOffset())

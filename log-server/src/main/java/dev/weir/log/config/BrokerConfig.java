@@ -40,7 +40,12 @@ public final class BrokerConfig {
             key("log.retention.check.interval.ms", ConfigType.LONG, "300000", atLeast(1), "how often retention runs"),
             key("log.flush.scheduler.interval.ms", ConfigType.LONG, String.valueOf(Long.MAX_VALUE), atLeast(1),
                     "how often logs are checked for flush.ms"),
-            key("producer.id.block.size", ConfigType.INT, "1000", atLeast(1), "producer ids reserved per metadata write"));
+            key("producer.id.block.size", ConfigType.INT, "1000", atLeast(1), "producer ids reserved per metadata write"),
+            key("log.cleaner.enable", ConfigType.BOOLEAN, "true", ANY, "compact topics whose cleanup.policy includes compact"),
+            key("log.cleaner.backoff.ms", ConfigType.LONG, "15000", atLeast(0), "cleaner sleep when no log needs cleaning"),
+            key("log.cleaner.threads", ConfigType.INT, "1", atLeast(1), "threads compacting logs"),
+            key("log.cleaner.dedupe.buffer.size", ConfigType.LONG, "134217728", atLeast(1024 * 1024),
+                    "memory for the cleaner threads' key-to-offset maps"));
 
     private static ConfigKey key(String name, ConfigType type, String def, ConfigKey.Rule rule, String doc) {
         return new ConfigKey(name, type, def, rule, null, doc);

@@ -12,6 +12,7 @@ import static dev.weir.log.config.ConfigType.LIST;
 import static dev.weir.log.config.ConfigType.LONG;
 import static dev.weir.log.config.ConfigType.STRING;
 
+import dev.weir.log.storage.CleanupConfig;
 import dev.weir.log.storage.LogConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,7 +151,14 @@ public final class TopicConfigs {
                     "LogAppendTime".equals(values.get("message.timestamp.type")),
                     getLong("file.delete.delay.ms"),
                     getLong("flush.messages"),
-                    getLong("flush.ms"));
+                    getLong("flush.ms"),
+                    new CleanupConfig(
+                            ((List<?>) values.get(CLEANUP_POLICY)).contains("delete"),
+                            compacted(),
+                            ((Number) values.get("min.cleanable.dirty.ratio")).doubleValue(),
+                            getLong("min.compaction.lag.ms"),
+                            getLong("max.compaction.lag.ms"),
+                            getLong("delete.retention.ms")));
         }
     }
 }

@@ -16,7 +16,8 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
  * does: each batch holds exactly the number of records it declares, and they (and, for compressed
  * batches, the compressed stream) decode. Storage only checks headers and CRCs, so without this a
  * producer could store a batch whose CRC is right but whose records are not, and every consumer of
- * the partition would fail on it. Stateless and thread-safe.
+ * the partition would fail on it. On a compacted topic every record must have a key, as in Kafka.
+ * Stateless and thread-safe.
  */
 public final class ProducedRecordsValidator {
     private ProducedRecordsValidator() {}
@@ -27,6 +28,16 @@ public final class ProducedRecordsValidator {
      *         precise error (CORRUPT_MESSAGE, ...).
      */
     public static void validate(ByteBuffer batches) {
+        validate(batches, null);
+    }
+
+    /**
+     * As {@link #validate(ByteBuffer)}, and for a compacted topic also refuses records without a key.
+     *
+     * @param compactedPartition the partition ("topic-N") when its topic is compacted, else null
+     * @throws InvalidRecordException (INVALID_RECORD) as Kafka's LogValidator words it for a keyless record
+     */
+    public static void validate(ByteBuffer batches, String compactedPartition) {
         List<MutableRecordBatch> checked = new ArrayList<>();
         try {
             for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.duplicate()).batches()) {
@@ -43,7 +54,11 @@ public final class ProducedRecordsValidator {
             int count = 0;
             try (CloseableIterator<Record> records = batch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
                 while (records.hasNext()) {
-                    records.next();
+                    Record record = records.next();
+                    if (compactedPartition != null && !record.hasKey()) {
+                        throw new InvalidRecordException("Compacted topic cannot accept message without key in topic "
+                                + "partition " + compactedPartition + ".");
+                    }
                     count++;
                 }
             } catch (InvalidRecordException e) {

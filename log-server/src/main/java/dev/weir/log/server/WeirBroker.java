@@ -10,9 +10,11 @@ import dev.weir.log.config.TopicConfigs;
 import dev.weir.log.network.KafkaListener;
 import dev.weir.log.protocol.ApiVersionTable;
 import dev.weir.log.protocol.KafkaBatchScanner;
+import dev.weir.log.protocol.KafkaCompactionCodec;
 import dev.weir.log.protocol.RequestProcessor;
 import dev.weir.log.replica.FetchPurgatory;
 import dev.weir.log.replica.ReplicaManager;
+import dev.weir.log.storage.LogCleaner;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogManager;
 import dev.weir.log.txn.ProducerIdAllocator;
@@ -56,6 +58,10 @@ public final class WeirBroker implements AutoCloseable {
         this.logs = LogManager.open(logDirs, Clock.systemUTC(), scheduler,
                 config.getLong("log.retention.check.interval.ms"), config.getLong("log.flush.scheduler.interval.ms"),
                 this::logConfigOf);
+        if (config.getBoolean("log.cleaner.enable")) {
+            logs.startCleaner(new KafkaCompactionCodec(), new LogCleaner.Settings(config.getLong("log.cleaner.backoff.ms"),
+                    config.getInt("log.cleaner.threads"), config.getLong("log.cleaner.dedupe.buffer.size")));
+        }
         FetchPurgatory purgatory = new FetchPurgatory(scheduler, requestHandlers);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs, config, purgatory);
         replicas.onMetadata(metadata.current());

@@ -14,12 +14,23 @@ package dev.weir.log.storage;
  * @param fileDeleteDelayMs     {@code file.delete.delay.ms}: grace period before deleted files are closed and removed
  * @param flushIntervalMessages {@code flush.messages}: fsync after this many unflushed records
  * @param flushMs               {@code flush.ms}: fsync when the last flush is this old
+ * @param cleanup               {@code cleanup.policy} and the compaction settings
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, int maxMessageBytes,
                         int indexIntervalBytes, int segmentIndexBytes, boolean logAppendTime, long fileDeleteDelayMs,
-                        long flushIntervalMessages, long flushMs) {
+                        long flushIntervalMessages, long flushMs, CleanupConfig cleanup) {
+
+    /** A log under {@code cleanup.policy=delete} (Kafka's default). */
+    public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, int maxMessageBytes,
+                     int indexIntervalBytes, int segmentIndexBytes, boolean logAppendTime, long fileDeleteDelayMs,
+                     long flushIntervalMessages, long flushMs) {
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs,
+                CleanupConfig.DELETE);
+    }
 
     public LogConfig {
+        java.util.Objects.requireNonNull(cleanup, "cleanup");
         if (segmentBytes < RecordBatchHeader.HEADER_SIZE) {
             throw new IllegalArgumentException("segment.bytes " + segmentBytes + " is too small: use at least "
                     + RecordBatchHeader.HEADER_SIZE);
@@ -39,61 +50,74 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
     /** Kafka's topic-level defaults. */
     public static LogConfig defaults() {
         return new LogConfig(1024 * 1024 * 1024, 7 * 24 * 3600 * 1000L, 7 * 24 * 3600 * 1000L, -1L, 1024 * 1024 + 12,
-                4096, 10 * 1024 * 1024, false, 60_000L, Long.MAX_VALUE, Long.MAX_VALUE);
+                4096, 10 * 1024 * 1024, false, 60_000L, Long.MAX_VALUE, Long.MAX_VALUE, CleanupConfig.DELETE);
     }
 
     public LogConfig withSegmentBytes(int v) {
         return new LogConfig(v, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
-                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs);
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs, cleanup);
     }
 
     public LogConfig withSegmentMs(long v) {
         return new LogConfig(segmentBytes, v, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
-                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs);
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs, cleanup);
     }
 
     public LogConfig withRetentionMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, v, retentionBytes, maxMessageBytes, indexIntervalBytes,
-                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs);
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs, cleanup);
     }
 
     public LogConfig withRetentionBytes(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, v, maxMessageBytes, indexIntervalBytes,
-                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs);
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs, cleanup);
     }
 
     public LogConfig withMaxMessageBytes(int v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, v, indexIntervalBytes,
-                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs);
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs, cleanup);
     }
 
     public LogConfig withIndexIntervalBytes(int v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, v,
-                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs);
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs, cleanup);
     }
 
     public LogConfig withSegmentIndexBytes(int v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
-                v, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs);
+                v, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs, cleanup);
     }
 
     public LogConfig withLogAppendTime(boolean v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
-                segmentIndexBytes, v, fileDeleteDelayMs, flushIntervalMessages, flushMs);
+                segmentIndexBytes, v, fileDeleteDelayMs, flushIntervalMessages, flushMs, cleanup);
     }
 
     public LogConfig withFileDeleteDelayMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
-                segmentIndexBytes, logAppendTime, v, flushIntervalMessages, flushMs);
+                segmentIndexBytes, logAppendTime, v, flushIntervalMessages, flushMs, cleanup);
     }
 
     public LogConfig withFlushIntervalMessages(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
-                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, v, flushMs);
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, v, flushMs, cleanup);
     }
 
     public LogConfig withFlushMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
-                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, v);
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, v, cleanup);
+    }
+
+    public LogConfig withCleanup(CleanupConfig v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
+                segmentIndexBytes, logAppendTime, fileDeleteDelayMs, flushIntervalMessages, flushMs, v);
+    }
+
+    /**
+     * How old the active segment may get before it rolls: {@code segment.ms}, or {@code max.compaction.lag.ms} if
+     * smaller on a compacted log (the active segment is never cleaned, so it must roll for its records to be).
+     */
+    public long maxSegmentMs() {
+        return cleanup.compact() ? Math.min(segmentMs, cleanup.maxCompactionLagMs()) : segmentMs;
     }
 }

@@ -20,6 +20,14 @@ final class LogFileNames {
     /** Appended to a temporary file written before an atomic rename; leftovers are removed on open. */
     static final String TMP_SUFFIX = ".tmp";
     static final String DELETE_DIR_SUFFIX = "-delete";
+    /** Appended to the files of a segment the cleaner is writing; leftovers are removed on open. */
+    static final String CLEANED_SUFFIX = ".cleaned";
+    /** Appended to the files of a cleaned segment committed to replace its sources; finished on open. */
+    static final String SWAP_SUFFIX = ".swap";
+    /** {@code <base>.swap-end}: the exclusive end offset of the segments a {@code .swap} segment replaces. */
+    static final String SWAP_END_SUFFIX = ".swap-end";
+    /** First offset the cleaner has not compacted yet. */
+    static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
     static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
     static final String RECOVERY_POINT_FILE = "recovery-point";
     static final String LOG_START_OFFSET_FILE = "log-start-offset";
@@ -44,6 +52,10 @@ final class LogFileNames {
 
     static Path timeIndexFile(Path dir, long baseOffset) {
         return dir.resolve(offsetPrefix(baseOffset) + TIME_INDEX_SUFFIX);
+    }
+
+    static Path swapEndFile(Path dir, long baseOffset) {
+        return dir.resolve(offsetPrefix(baseOffset) + SWAP_END_SUFFIX);
     }
 
     static Path snapshotFile(Path dir, long offset) {

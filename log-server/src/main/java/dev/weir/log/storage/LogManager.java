@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * Other entries belong to other components and are ignored.
  *
  * <p>Runs retention every {@code retentionCheckIntervalMs} and time-based flushes (which also checkpoint the
- * recovery point) every {@code flushCheckIntervalMs} on the caller's scheduler.
+ * recovery point) every {@code flushCheckIntervalMs} on the caller's scheduler; compaction runs on the
+ * {@link LogCleaner}'s own threads once {@link #startCleaner} was called.
  *
  * <p>Thread-safety: all methods are thread-safe; creation and deletion of a partition are serialized.
  */
@@ -51,6 +52,7 @@ public final class LogManager implements AutoCloseable {
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private final List<FileLock> dirLocks = new ArrayList<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private volatile LogCleaner cleaner;
     private boolean closed;
 
     private LogManager(List<Path> logDirs, Clock clock, ScheduledExecutorService scheduler,
@@ -205,6 +207,25 @@ public final class LogManager implements AutoCloseable {
         return logDirs.stream().min(Comparator.comparingInt(counts::get)).orElseThrow();
     }
 
+    /**
+     * Starts compacting the logs whose cleanup.policy includes compact ({@code log.cleaner.enable}); the cleaner stops
+     * with this manager.
+     */
+    public synchronized LogCleaner startCleaner(CompactionCodec codec, LogCleaner.Settings settings) {
+        ensureOpen();
+        if (cleaner != null) {
+            throw new IllegalStateException("the log cleaner is already running");
+        }
+        cleaner = new LogCleaner(() -> logs.values(), codec, clock, settings);
+        cleaner.start();
+        return cleaner;
+    }
+
+    /** The running cleaner, if {@link #startCleaner} was called. */
+    public Optional<LogCleaner> cleaner() {
+        return Optional.ofNullable(cleaner);
+    }
+
     public Optional<PartitionLog> get(TopicPartition tp) {
         return Optional.ofNullable(logs.get(tp));
     }
@@ -268,6 +289,9 @@ public final class LogManager implements AutoCloseable {
         }
         closed = true;
         tasks.forEach(t -> t.cancel(false));
+        if (cleaner != null) {
+            cleaner.close();
+        }
         log.info("Closing {} partition log(s)", logs.size());
         for (Map.Entry<TopicPartition, PartitionLog> e : logs.entrySet()) {
             try {

@@ -47,9 +47,10 @@ public final class LogSegment {
     private OptionalLong rollingBasedTimestamp = OptionalLong.empty();
     private boolean indexesNeedRebuild;
 
-    private LogSegment(Path dir, long baseOffset, LogConfig config, long createdMs, boolean create) throws IOException {
+    private LogSegment(Path dir, long baseOffset, LogConfig config, long createdMs, boolean create, String suffix)
+            throws IOException {
         this.baseOffset = baseOffset;
-        this.logFile = LogFileNames.logFile(dir, baseOffset);
+        this.logFile = withSuffix(LogFileNames.logFile(dir, baseOffset), suffix);
         this.createdMs = createdMs;
         this.indexIntervalBytes = config.indexIntervalBytes();
         this.maxIndexSize = config.segmentIndexBytes();
@@ -62,8 +63,8 @@ public final class LogSegment {
                 throw new IOException("segment " + logFile + " is larger than 2 GiB (" + length + " bytes)");
             }
             this.size = (int) length;
-            Path indexPath = LogFileNames.offsetIndexFile(dir, baseOffset);
-            Path timeIndexPath = LogFileNames.timeIndexFile(dir, baseOffset);
+            Path indexPath = withSuffix(LogFileNames.offsetIndexFile(dir, baseOffset), suffix);
+            Path timeIndexPath = withSuffix(LogFileNames.timeIndexFile(dir, baseOffset), suffix);
             boolean indexesExisted = Files.exists(indexPath) && Files.exists(timeIndexPath);
             this.offsetIndex = new OffsetIndex(indexPath, baseOffset, config.segmentIndexBytes());
             this.timeIndex = new TimeIndex(timeIndexPath, baseOffset, config.segmentIndexBytes());
@@ -77,7 +78,19 @@ public final class LogSegment {
 
     /** Creates an empty segment; fails if its .log file already exists. */
     public static LogSegment create(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
-        return new LogSegment(dir, baseOffset, config, nowMs, true);
+        return new LogSegment(dir, baseOffset, config, nowMs, true, "");
+    }
+
+    /**
+     * Creates an empty segment whose three files carry {@code suffix} after their usual names (the cleaner's
+     * {@code .cleaned} output); {@link #changeFileSuffixes} renames them later.
+     */
+    static LogSegment create(Path dir, long baseOffset, LogConfig config, long nowMs, String suffix) throws IOException {
+        return new LogSegment(dir, baseOffset, config, nowMs, true, suffix);
+    }
+
+    private static Path withSuffix(Path file, String suffix) {
+        return suffix.isEmpty() ? file : file.resolveSibling(file.getFileName() + suffix);
     }
 
     /**
@@ -85,7 +98,7 @@ public final class LogSegment {
      * entry is rescanned; otherwise {@link #indexesNeedRebuild()} is true and the caller must {@link #recover}.
      */
     public static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
-        LogSegment segment = new LogSegment(dir, baseOffset, config, nowMs, false);
+        LogSegment segment = new LogSegment(dir, baseOffset, config, nowMs, false, "");
         if (!segment.indexesNeedRebuild) {
             try {
                 segment.loadTailState();
@@ -154,7 +167,7 @@ public final class LogSegment {
     public boolean shouldRoll(LogConfig config, int appendSize, long appendMaxTimestamp, long appendLastOffset,
                               long nowMs) throws IOException {
         boolean full = size > (long) config.segmentBytes() - appendSize;
-        boolean old = size > 0 && timeWaitedForRoll(nowMs, appendMaxTimestamp) > config.segmentMs();
+        boolean old = size > 0 && timeWaitedForRoll(nowMs, appendMaxTimestamp) > config.maxSegmentMs();
         boolean offsetOverflow = appendLastOffset - baseOffset > Integer.MAX_VALUE;
         return full || old || offsetIndex.isFull() || timeIndex.isFull() || offsetOverflow;
     }
@@ -452,6 +465,27 @@ public final class LogSegment {
         logFile = target;
         offsetIndex.renameTo(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + LogFileNames.DELETED_SUFFIX));
         timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + LogFileNames.DELETED_SUFFIX));
+    }
+
+    /**
+     * Renames the three files from ending in {@code oldSuffix} to ending in {@code newSuffix} (either may be empty),
+     * the indexes first and the .log last, so that the .log file's name tells how far a crash let this get. The
+     * channel and the index mappings stay usable.
+     */
+    void changeFileSuffixes(String oldSuffix, String newSuffix) throws IOException {
+        offsetIndex.renameTo(resuffix(offsetIndex.file(), oldSuffix, newSuffix));
+        timeIndex.renameTo(resuffix(timeIndex.file(), oldSuffix, newSuffix));
+        Path target = resuffix(logFile, oldSuffix, newSuffix);
+        Files.move(logFile, target, StandardCopyOption.ATOMIC_MOVE);
+        logFile = target;
+    }
+
+    private static Path resuffix(Path file, String oldSuffix, String newSuffix) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(oldSuffix)) {
+            throw new IllegalStateException(file + " does not end with '" + oldSuffix + "'");
+        }
+        return file.resolveSibling(name.substring(0, name.length() - oldSuffix.length()) + newSuffix);
     }
 
     /** Closes the channel and removes the files; for segments no reader can still use. */

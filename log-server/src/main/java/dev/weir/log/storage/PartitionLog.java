@@ -31,6 +31,9 @@ import java.util.stream.Stream;
  *   <li>{@code recovery-point}: offset below which everything was fsynced (checkpointed on flush and close);</li>
  *   <li>{@code log-start-offset}: first offset visible to readers (moved by retention and DeleteRecords);</li>
  *   <li>{@code <20-digit offset>.snapshot}: producer state, written at every roll and on close;</li>
+ *   <li>{@code cleaner-offset-checkpoint}: first offset not yet compacted by the {@link LogCleaner} (compacted logs);
+ *       the cleaner's {@code .cleaned}/{@code .swap} files are finished or discarded on open, see
+ *       {@link SegmentSwap};</li>
  *   <li>{@code .clean-shutdown}: written by {@link #close()}, removed by {@link #open}; when missing on open,
  *       every segment from the recovery point on is validated batch by batch and truncated after the last good
  *       batch.</li>
@@ -58,8 +61,13 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long lastFlushMs;
     // Guarded by lock.
     private long recoveryPoint;
-    /** Incremented by each truncation, so a flush that raced with one does not advance the recovery point. */
+    /**
+     * Incremented by each truncation, so that a flush or a cleaning that raced with one does not advance the
+     * recovery point or swap in segments.
+     */
     private long truncations;
+    /** First offset the cleaner has not compacted; written to {@code cleaner-offset-checkpoint}. */
+    private volatile long cleanerCheckpoint;
     private boolean closed;
     private boolean offline;
 
@@ -99,6 +107,7 @@ public final class PartitionLog implements AutoCloseable {
 
     private void load() throws IOException {
         Files.createDirectories(dir);
+        SegmentSwap.recover(dir);
         removeLeftoverFiles();
         Path marker = dir.resolve(LogFileNames.CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
@@ -106,6 +115,7 @@ public final class PartitionLog implements AutoCloseable {
         boolean created = baseOffsets.isEmpty();
         long checkpointedStart = Checkpoints.readLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE)).orElse(0L);
         recoveryPoint = Checkpoints.readLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE)).orElse(0L);
+        cleanerCheckpoint = Checkpoints.readLong(dir.resolve(LogFileNames.CLEANER_CHECKPOINT_FILE)).orElse(0L);
         long now = clock.millis();
         LogConfig cfg = config;
 
@@ -585,8 +595,9 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Deletes the oldest segments breaching retention.ms (by their largest timestamp), retention.bytes, or lying
-     * wholly below the log start offset. The active segment is never deleted.
+     * Deletes the oldest segments breaching retention.ms (by their largest timestamp) or retention.bytes (both only
+     * under {@code cleanup.policy} delete), or lying wholly below the log start offset. The active segment is never
+     * deleted.
      *
      * @return number of segments deleted
      */
@@ -601,7 +612,7 @@ public final class PartitionLog implements AutoCloseable {
             List<LogSegment> candidates = new ArrayList<>(v.segments().values());
             candidates.remove(candidates.size() - 1);
             int byTime = 0;
-            if (cfg.retentionMs() >= 0) {
+            if (cfg.retentionMs() >= 0 && cfg.cleanup().delete()) {
                 for (LogSegment s : candidates) {
                     if (nowMs - s.largestTimestamp() <= cfg.retentionMs()) {
                         break;
@@ -610,7 +621,7 @@ public final class PartitionLog implements AutoCloseable {
                 }
             }
             int bySize = 0;
-            if (cfg.retentionBytes() >= 0) {
+            if (cfg.retentionBytes() >= 0 && cfg.cleanup().delete()) {
                 long excess = v.sizeInBytes() - cfg.retentionBytes();
                 for (LogSegment s : candidates) {
                     if (excess - s.size() < 0) {
@@ -690,6 +701,7 @@ public final class PartitionLog implements AutoCloseable {
                 return;
             }
             truncations++;
+            lowerCleanerCheckpoint(offset);
             TreeMap<Long, LogSegment> remaining = new TreeMap<>(v.segments());
             List<LogSegment> removed = new ArrayList<>();
             while (remaining.lastKey() >= offset) {
@@ -729,6 +741,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             ensureWritable();
             truncations++;
+            lowerCleanerCheckpoint(offset);
             LogView v = view;
             for (LogSegment s : v.segments().values()) {
                 s.renameToDeleted();
@@ -746,6 +759,98 @@ public final class PartitionLog implements AutoCloseable {
             log.info("{}: truncated fully, log restarts at offset {}", dir, offset);
         } catch (IOException e) {
             throw fail("Failed to restart " + dir + " at " + offset, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records read and cleaned by the cleaner at or after {@code offset} are gone: they count as dirty again. */
+    private void lowerCleanerCheckpoint(long offset) throws IOException {
+        if (cleanerCheckpoint > offset) {
+            cleanerCheckpoint = offset;
+            Checkpoints.writeLong(dir.resolve(LogFileNames.CLEANER_CHECKPOINT_FILE), offset);
+        }
+    }
+
+    /** What the cleaner plans a cleaning from: a consistent view of the log, taken under the lock. */
+    record CleanerSnapshot(LogView view, long generation, long cleanerCheckpoint,
+                           Map<Long, ProducerStateEntry> producers) {
+    }
+
+    /** A snapshot for planning a cleaning, or null if the log is closed or offline. */
+    CleanerSnapshot cleanerSnapshot() {
+        lock.lock();
+        try {
+            if (closed || offline) {
+                return null;
+            }
+            return new CleanerSnapshot(view, truncations, cleanerCheckpoint, producerState.entries());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** First offset the cleaner has not compacted (may lie outside the log; the cleaner clamps it). */
+    public long cleanerCheckpoint() {
+        return cleanerCheckpoint;
+    }
+
+    /** Records that the cleaner compacted everything below {@code offset}. */
+    void updateCleanerCheckpoint(long offset) {
+        lock.lock();
+        try {
+            if (closed || offline) {
+                return;
+            }
+            cleanerCheckpoint = offset;
+            Checkpoints.writeLong(dir.resolve(LogFileNames.CLEANER_CHECKPOINT_FILE), offset);
+        } catch (IOException e) {
+            throw fail("Failed to checkpoint the cleaner offset of " + dir, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Replaces {@code sources} (consecutive, non-active segments) by {@code cleaned}, written, flushed and still
+     * named {@code .cleaned}, with the same base offset as the first source; {@code end} is the base offset of the
+     * segment after the last source. Follows {@link SegmentSwap}'s steps under the lock; the sources' files are
+     * removed after {@code file.delete.delay.ms}, so readers holding slices of them finish undisturbed.
+     *
+     * @param generation {@link CleanerSnapshot#generation()} of the snapshot the cleaning was planned from
+     * @return false, changing nothing, if the log changed meanwhile (a truncation, retention or DeleteRecords removed
+     *         or rewrote a source, or the log was closed); the caller then discards {@code cleaned}
+     */
+    boolean replaceSegments(List<LogSegment> sources, LogSegment cleaned, long end, long generation) {
+        lock.lock();
+        try {
+            if (closed || offline || generation != truncations) {
+                return false;
+            }
+            LogView v = view;
+            for (LogSegment s : sources) {
+                if (v.segments().get(s.baseOffset()) != s || s == v.active()) {
+                    return false;
+                }
+            }
+            Long next = v.segments().higherKey(sources.get(sources.size() - 1).baseOffset());
+            if (next == null || next != end || sources.get(0).baseOffset() != cleaned.baseOffset()) {
+                return false;
+            }
+            SegmentSwap.commit(dir, cleaned, end);
+            for (LogSegment s : sources) {
+                s.renameToDeleted();
+            }
+            SegmentSwap.complete(dir, cleaned);
+            TreeMap<Long, LogSegment> segments = new TreeMap<>(v.segments());
+            sources.forEach(s -> segments.remove(s.baseOffset()));
+            segments.put(cleaned.baseOffset(), cleaned);
+            view = new LogView(Collections.unmodifiableNavigableMap(segments), v.logStartOffset(), v.logEndOffset(),
+                    v.activeEndPosition());
+            sources.forEach(this::scheduleDelete);
+            return true;
+        } catch (IOException e) {
+            throw fail("Failed to swap cleaned segment " + cleaned.baseOffset() + " into " + dir, e);
         } finally {
             lock.unlock();
         }
