@@ -40,7 +40,20 @@ public final class BrokerConfig {
             key("log.retention.check.interval.ms", ConfigType.LONG, "300000", atLeast(1), "how often retention runs"),
             key("log.flush.scheduler.interval.ms", ConfigType.LONG, String.valueOf(Long.MAX_VALUE), atLeast(1),
                     "how often logs are checked for flush.ms"),
-            key("producer.id.block.size", ConfigType.INT, "1000", atLeast(1), "producer ids reserved per metadata write"));
+            key("producer.id.block.size", ConfigType.INT, "1000", atLeast(1), "producer ids reserved per metadata write"),
+            key("group.initial.rebalance.delay.ms", ConfigType.INT, "3000", atLeast(0),
+                    "how long the first rebalance of an empty group waits for more members to join"),
+            key("group.min.session.timeout.ms", ConfigType.INT, "6000", atLeast(0), "smallest session timeout a member may ask for"),
+            key("group.max.session.timeout.ms", ConfigType.INT, "1800000", atLeast(0), "largest session timeout a member may ask for"),
+            key("group.max.size", ConfigType.INT, String.valueOf(Integer.MAX_VALUE), atLeast(1), "most members a group may have"),
+            key("offsets.topic.num.partitions", ConfigType.INT, "50", atLeast(1),
+                    "partitions of __consumer_offsets (set before the topic is created; changing it later moves groups)"),
+            key("offsets.topic.replication.factor", ConfigType.INT, "3", atLeast(1),
+                    "replication factor of __consumer_offsets (capped at the number of brokers)"),
+            key("offsets.retention.minutes", ConfigType.INT, "10080", atLeast(1),
+                    "committed offsets of a group that has been empty this long are removed"),
+            key("offsets.retention.check.interval.ms", ConfigType.LONG, "600000", atLeast(1), "how often offset retention runs"),
+            key("offset.metadata.max.bytes", ConfigType.INT, "4096", atLeast(0), "largest metadata string of a committed offset"));
 
     private static ConfigKey key(String name, ConfigType type, String def, ConfigKey.Rule rule, String doc) {
         return new ConfigKey(name, type, def, rule, null, doc);
