@@ -2,11 +2,34 @@ package dev.weir.log.api;
 
 import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.config.BrokerConfig;
+import dev.weir.log.group.GroupCoordinator;
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.storage.BatchRecordScanner;
 import dev.weir.log.txn.ProducerIdAllocator;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -43,18 +66,22 @@ public final class BrokerApis implements KafkaApis {
     private final OffsetsHandler offsetsHandler;
     private final ConfigsHandler configsHandler;
     private final ProducerIdAllocator producerIds;
+    private final GroupHandler groupHandler;
+    private final GroupOffsetsHandler groupOffsets;
 
     public BrokerApis(MetadataStore metadata, ReplicaManager replicas, BrokerConfig broker, BatchRecordScanner scanner,
-                      ProducerIdAllocator producerIds) {
+                      ProducerIdAllocator producerIds, GroupCoordinator groups) {
         TopicCreation topicCreation = new TopicCreation(metadata, broker);
         PartitionLookup lookup = new PartitionLookup(metadata, replicas);
-        this.metadataHandler = new MetadataHandler(metadata, broker, topicCreation);
+        this.metadataHandler = new MetadataHandler(metadata, broker, topicCreation, groups);
         this.topicAdmin = new TopicAdminHandler(metadata, broker, topicCreation);
         this.produceHandler = new ProduceHandler(lookup);
         this.fetchHandler = new FetchHandler(metadata, lookup, replicas.fetchPurgatory());
         this.offsetsHandler = new OffsetsHandler(lookup, scanner);
         this.configsHandler = new ConfigsHandler(metadata, broker);
         this.producerIds = producerIds;
+        this.groupHandler = new GroupHandler(groups);
+        this.groupOffsets = new GroupOffsetsHandler(groups, metadata);
     }
 
     private static <T> CompletableFuture<T> now(T value) {
@@ -135,5 +162,62 @@ public final class BrokerApis implements KafkaApis {
         }
         // An idempotent producer without a transactional id always starts afresh with a new id.
         return now(response.setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0));
+    }
+
+    @Override
+    public CompletableFuture<FindCoordinatorResponseData> findCoordinator(RequestContext ctx,
+                                                                          FindCoordinatorRequestData request) {
+        return now(groupHandler.findCoordinator(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<JoinGroupResponseData> joinGroup(RequestContext ctx, JoinGroupRequestData request) {
+        return groupHandler.joinGroup(ctx, request);
+    }
+
+    @Override
+    public CompletableFuture<SyncGroupResponseData> syncGroup(RequestContext ctx, SyncGroupRequestData request) {
+        return groupHandler.syncGroup(ctx, request);
+    }
+
+    @Override
+    public CompletableFuture<HeartbeatResponseData> heartbeat(RequestContext ctx, HeartbeatRequestData request) {
+        return now(groupHandler.heartbeat(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<LeaveGroupResponseData> leaveGroup(RequestContext ctx, LeaveGroupRequestData request) {
+        return now(groupHandler.leaveGroup(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<OffsetCommitResponseData> offsetCommit(RequestContext ctx, OffsetCommitRequestData request) {
+        return groupOffsets.commit(ctx, request);
+    }
+
+    @Override
+    public CompletableFuture<OffsetFetchResponseData> offsetFetch(RequestContext ctx, OffsetFetchRequestData request) {
+        return now(groupOffsets.fetch(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<OffsetDeleteResponseData> offsetDelete(RequestContext ctx, OffsetDeleteRequestData request) {
+        return now(groupOffsets.delete(request));
+    }
+
+    @Override
+    public CompletableFuture<ListGroupsResponseData> listGroups(RequestContext ctx, ListGroupsRequestData request) {
+        return now(groupHandler.listGroups(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<DescribeGroupsResponseData> describeGroups(RequestContext ctx,
+                                                                        DescribeGroupsRequestData request) {
+        return now(groupHandler.describeGroups(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<DeleteGroupsResponseData> deleteGroups(RequestContext ctx, DeleteGroupsRequestData request) {
+        return now(groupHandler.deleteGroups(request));
     }
 }

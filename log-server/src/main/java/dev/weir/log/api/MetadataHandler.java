@@ -6,6 +6,7 @@ import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.cluster.PartitionImage;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.config.BrokerConfig;
+import dev.weir.log.group.GroupCoordinator;
 import dev.weir.log.protocol.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +32,13 @@ final class MetadataHandler {
     private final MetadataStore metadata;
     private final BrokerConfig broker;
     private final TopicCreation topicCreation;
+    private final GroupCoordinator groups;
 
-    MetadataHandler(MetadataStore metadata, BrokerConfig broker, TopicCreation topicCreation) {
+    MetadataHandler(MetadataStore metadata, BrokerConfig broker, TopicCreation topicCreation, GroupCoordinator groups) {
         this.metadata = metadata;
         this.broker = broker;
         this.topicCreation = topicCreation;
+        this.groups = groups;
     }
 
     MetadataResponseData metadata(RequestContext ctx, MetadataRequestData request) {
@@ -78,8 +81,12 @@ final class MetadataHandler {
         Optional<TopicImage> existing = metadata.current().topic(name);
         if (existing.isEmpty() && autoCreate) {
             try {
-                topicCreation.create(topicCreation.validate(name, TopicCreation.DEFAULT, (short) TopicCreation.DEFAULT,
-                        java.util.Map.of()));
+                if (GroupCoordinator.isOffsetsTopic(name)) {
+                    groups.ensureOffsetsTopic(); // with the offsets topic's partitions and configs, as Kafka does
+                } else {
+                    topicCreation.create(topicCreation.validate(name, TopicCreation.DEFAULT,
+                            (short) TopicCreation.DEFAULT, java.util.Map.of()));
+                }
                 log.info("auto-created topic '{}'", name);
             } catch (RuntimeException e) {
                 // Another request may have created it meanwhile; the lookup below tells.

@@ -45,7 +45,20 @@ public final class BrokerConfig {
             key("log.cleaner.backoff.ms", ConfigType.LONG, "15000", atLeast(0), "cleaner sleep when no log needs cleaning"),
             key("log.cleaner.threads", ConfigType.INT, "1", atLeast(1), "threads compacting logs"),
             key("log.cleaner.dedupe.buffer.size", ConfigType.LONG, "134217728", atLeast(1024 * 1024),
-                    "memory for the cleaner threads' key-to-offset maps"));
+                    "memory for the cleaner threads' key-to-offset maps"),
+            key("group.initial.rebalance.delay.ms", ConfigType.INT, "3000", atLeast(0),
+                    "how long the first rebalance of an empty group waits for more members to join"),
+            key("group.min.session.timeout.ms", ConfigType.INT, "6000", atLeast(0), "smallest session timeout a member may ask for"),
+            key("group.max.session.timeout.ms", ConfigType.INT, "1800000", atLeast(0), "largest session timeout a member may ask for"),
+            key("group.max.size", ConfigType.INT, String.valueOf(Integer.MAX_VALUE), atLeast(1), "most members a group may have"),
+            key("offsets.topic.num.partitions", ConfigType.INT, "50", atLeast(1),
+                    "partitions of __consumer_offsets (set before the topic is created; changing it later moves groups)"),
+            key("offsets.topic.replication.factor", ConfigType.INT, "3", atLeast(1),
+                    "replication factor of __consumer_offsets (capped at the number of brokers)"),
+            key("offsets.retention.minutes", ConfigType.INT, "10080", atLeast(1),
+                    "committed offsets of a group that has been empty this long are removed"),
+            key("offsets.retention.check.interval.ms", ConfigType.LONG, "600000", atLeast(1), "how often offset retention runs"),
+            key("offset.metadata.max.bytes", ConfigType.INT, "4096", atLeast(0), "largest metadata string of a committed offset"));
 
     private static ConfigKey key(String name, ConfigType type, String def, ConfigKey.Rule rule, String doc) {
         return new ConfigKey(name, type, def, rule, null, doc);

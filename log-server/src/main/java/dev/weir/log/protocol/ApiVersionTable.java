@@ -43,6 +43,20 @@ public final class ApiVersionTable {
         support(ApiKeys.INCREMENTAL_ALTER_CONFIGS, Short.MAX_VALUE);
         support(ApiKeys.DESCRIBE_CLUSTER, Short.MAX_VALUE);
         support(ApiKeys.INIT_PRODUCER_ID, 5);       // v6 is two-phase commit (KIP-939)
+        // Classic consumer groups, all from their oldest version: librdkafka before 2.11 matches single
+        // versions, and lists FindCoordinator v0 as its marker for brokers that take LZ4.
+        // ConsumerGroupHeartbeat (KIP-848) is deliberately absent: clients use the classic protocol.
+        support(ApiKeys.FIND_COORDINATOR, Short.MAX_VALUE);
+        support(ApiKeys.JOIN_GROUP, Short.MAX_VALUE);
+        support(ApiKeys.SYNC_GROUP, Short.MAX_VALUE);
+        support(ApiKeys.HEARTBEAT, Short.MAX_VALUE);
+        support(ApiKeys.LEAVE_GROUP, Short.MAX_VALUE);
+        support(ApiKeys.OFFSET_COMMIT, Short.MAX_VALUE);
+        support(ApiKeys.OFFSET_FETCH, Short.MAX_VALUE);
+        support(ApiKeys.OFFSET_DELETE, Short.MAX_VALUE);
+        support(ApiKeys.LIST_GROUPS, Short.MAX_VALUE);
+        support(ApiKeys.DESCRIBE_GROUPS, Short.MAX_VALUE);
+        support(ApiKeys.DELETE_GROUPS, Short.MAX_VALUE);
     }
 
     private void support(ApiKeys key, int cap) {

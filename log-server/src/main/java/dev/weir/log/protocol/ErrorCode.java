@@ -45,7 +45,25 @@ public enum ErrorCode {
     KAFKA_STORAGE_ERROR(Errors.KAFKA_STORAGE_ERROR),
     THROTTLING_QUOTA_EXCEEDED(Errors.THROTTLING_QUOTA_EXCEEDED),
     TOPIC_DELETION_DISABLED(Errors.TOPIC_DELETION_DISABLED),
-    UNSUPPORTED_ENDPOINT_TYPE(Errors.UNSUPPORTED_ENDPOINT_TYPE);
+    UNSUPPORTED_ENDPOINT_TYPE(Errors.UNSUPPORTED_ENDPOINT_TYPE),
+    // Group coordination and committed offsets.
+    COORDINATOR_LOAD_IN_PROGRESS(Errors.COORDINATOR_LOAD_IN_PROGRESS),
+    NOT_COORDINATOR(Errors.NOT_COORDINATOR),
+    ILLEGAL_GENERATION(Errors.ILLEGAL_GENERATION),
+    INCONSISTENT_GROUP_PROTOCOL(Errors.INCONSISTENT_GROUP_PROTOCOL),
+    INVALID_GROUP_ID(Errors.INVALID_GROUP_ID),
+    UNKNOWN_MEMBER_ID(Errors.UNKNOWN_MEMBER_ID),
+    INVALID_SESSION_TIMEOUT(Errors.INVALID_SESSION_TIMEOUT),
+    REBALANCE_IN_PROGRESS(Errors.REBALANCE_IN_PROGRESS),
+    OFFSET_METADATA_TOO_LARGE(Errors.OFFSET_METADATA_TOO_LARGE),
+    GROUP_MAX_SIZE_REACHED(Errors.GROUP_MAX_SIZE_REACHED),
+    MEMBER_ID_REQUIRED(Errors.MEMBER_ID_REQUIRED),
+    FENCED_INSTANCE_ID(Errors.FENCED_INSTANCE_ID),
+    GROUP_ID_NOT_FOUND(Errors.GROUP_ID_NOT_FOUND),
+    NON_EMPTY_GROUP(Errors.NON_EMPTY_GROUP),
+    GROUP_SUBSCRIBED_TO_TOPIC(Errors.GROUP_SUBSCRIBED_TO_TOPIC),
+    UNSTABLE_OFFSET_COMMIT(Errors.UNSTABLE_OFFSET_COMMIT),
+    INVALID_COMMIT_OFFSET_SIZE(Errors.INVALID_COMMIT_OFFSET_SIZE);
 
     private final Errors errors;
 
@@ -55,6 +73,21 @@ public enum ErrorCode {
 
     public short code() {
         return errors.code();
+    }
+
+    /** Kafka's default description of this error. */
+    public String message() {
+        return errors.message();
+    }
+
+    /** The enum constant for a wire code (UNKNOWN_SERVER_ERROR for a code Weir does not use). */
+    public static ErrorCode forCode(short code) {
+        for (ErrorCode e : values()) {
+            if (e.code() == code) {
+                return e;
+            }
+        }
+        return UNKNOWN_SERVER_ERROR;
     }
 
     /** The wire code for an exception, mapping kafka-clients' {@code ApiException}s to their codes. */

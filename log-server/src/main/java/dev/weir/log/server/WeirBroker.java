@@ -7,6 +7,8 @@ import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.config.BrokerConfig;
 import dev.weir.log.config.TopicConfigs;
+import dev.weir.log.group.GroupConfig;
+import dev.weir.log.group.GroupCoordinator;
 import dev.weir.log.network.KafkaListener;
 import dev.weir.log.protocol.ApiVersionTable;
 import dev.weir.log.protocol.KafkaBatchScanner;
@@ -42,6 +44,7 @@ public final class WeirBroker implements AutoCloseable {
     private final ExecutorService requestHandlers;
     private final MetadataStore metadata;
     private final LogManager logs;
+    private final GroupCoordinator groups;
     private final Vertx vertx;
     private final KafkaListener listener;
     private final int port;
@@ -67,8 +70,12 @@ public final class WeirBroker implements AutoCloseable {
         replicas.onMetadata(metadata.current());
         metadata.addListener(replicas::onMetadata);
 
+        this.groups = new GroupCoordinator(config.nodeId(), GroupConfig.from(config), metadata, replicas, scheduler,
+                Clock.systemUTC());
+        groups.start();
+
         BrokerApis apis = new BrokerApis(metadata, replicas, config, new KafkaBatchScanner(),
-                new ProducerIdAllocator(metadata, config.getInt("producer.id.block.size")));
+                new ProducerIdAllocator(metadata, config.getInt("producer.id.block.size")), groups);
         BrokerConfig.Listener bind = config.listeners().get(0);
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.getInt("num.network.threads")));
         this.listener = new KafkaListener(vertx, new KafkaListener.Settings(bind.host(), bind.port(),
@@ -107,6 +114,10 @@ public final class WeirBroker implements AutoCloseable {
         return config;
     }
 
+    public GroupCoordinator groupCoordinator() {
+        return groups;
+    }
+
     /** Stops accepting connections, finishes with the logs (clean-shutdown markers) and releases the dirs. */
     @Override
     public synchronized void close() {
@@ -126,6 +137,7 @@ public final class WeirBroker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        groups.close();
         logs.close();
         metadata.close();
         scheduler.shutdownNow();

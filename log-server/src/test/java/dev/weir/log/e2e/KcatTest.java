@@ -184,6 +184,29 @@ class KcatTest {
         assertEquals(expected, r.lines());
     }
 
+    @Test
+    void balancedConsumerJoinsAGroupConsumesAndCommits() throws Exception {
+        String topic = "kcat-group";
+        createTopic(topic, 2);
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            for (int i = 0; i < 20; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 2, "k" + i, "g" + i));
+            }
+            producer.flush();
+        }
+        // -G: librdkafka's balanced consumer (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, OffsetCommit,
+        // LeaveGroup); it commits what it consumed when it exits after -c records.
+        Result r = kcat(null, "-G", "kcat-consumers", "-X", "auto.offset.reset=earliest",
+                "-X", "session.timeout.ms=6000", "-c", "20", "-f", "%s\\n", topic);
+        r.assertOk();
+        assertEquals(IntStream.range(0, 20).mapToObj(i -> "g" + i).collect(Collectors.toSet()),
+                r.lines().stream().collect(Collectors.toSet()));
+        Map<TopicPartition, Long> committed = admin.listConsumerGroupOffsets("kcat-consumers")
+                .partitionsToOffsetAndMetadata().get().entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        assertEquals(Map.of(new TopicPartition(topic, 0), 10L, new TopicPartition(topic, 1), 10L), committed);
+    }
+
     // --- helpers ---
 
     private static void createTopic(String name, int partitions) throws Exception {

@@ -75,10 +75,20 @@ public final class RawKafkaClient implements AutoCloseable {
     }
 
     /** Sends {@code body} at {@code version} and decodes the response, checking its correlation id. */
-    @SuppressWarnings("unchecked")
     public <T extends ApiMessage> T request(ApiKeys key, short version, ApiMessage body) throws IOException {
+        return receive(key, version, send(key, version, body));
+    }
+
+    /** Sends a request without waiting for its response; returns its correlation id for {@link #receive}. */
+    public int send(ApiKeys key, short version, ApiMessage body) throws IOException {
         int correlationId = nextCorrelationId++;
         sendFrame(encodeRequest(key, version, correlationId, body));
+        return correlationId;
+    }
+
+    /** Reads and decodes the next response, which must answer the request with {@code correlationId}. */
+    @SuppressWarnings("unchecked")
+    public <T extends ApiMessage> T receive(ApiKeys key, short version, int correlationId) throws IOException {
         ByteBuffer response = receiveFrame();
         ResponseHeaderData header = new ResponseHeaderData(new ByteBufferAccessor(response),
                 key.responseHeaderVersion(version));

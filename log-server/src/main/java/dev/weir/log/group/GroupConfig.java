@@ -1,0 +1,34 @@
+package dev.weir.log.group;
+
+import dev.weir.log.config.BrokerConfig;
+
+/**
+ * The group coordinator's settings, read once from the broker config under Kafka's names.
+ *
+ * @param initialRebalanceDelayMs         {@code group.initial.rebalance.delay.ms}
+ * @param minSessionTimeoutMs             {@code group.min.session.timeout.ms}
+ * @param maxSessionTimeoutMs             {@code group.max.session.timeout.ms}
+ * @param maxSize                         {@code group.max.size}
+ * @param offsetsTopicPartitions          {@code offsets.topic.num.partitions}
+ * @param offsetsTopicReplicationFactor   {@code offsets.topic.replication.factor}
+ * @param offsetsRetentionMs              {@code offsets.retention.minutes}, in milliseconds
+ * @param offsetsRetentionCheckIntervalMs {@code offsets.retention.check.interval.ms}
+ * @param offsetMetadataMaxBytes          {@code offset.metadata.max.bytes}
+ */
+public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, int maxSessionTimeoutMs, int maxSize,
+                          int offsetsTopicPartitions, int offsetsTopicReplicationFactor, long offsetsRetentionMs,
+                          long offsetsRetentionCheckIntervalMs, int offsetMetadataMaxBytes) {
+
+    public static GroupConfig from(BrokerConfig broker) {
+        return new GroupConfig(
+                broker.getInt("group.initial.rebalance.delay.ms"),
+                broker.getInt("group.min.session.timeout.ms"),
+                broker.getInt("group.max.session.timeout.ms"),
+                broker.getInt("group.max.size"),
+                broker.getInt("offsets.topic.num.partitions"),
+                broker.getInt("offsets.topic.replication.factor"),
+                broker.getInt("offsets.retention.minutes") * 60_000L,
+                broker.getLong("offsets.retention.check.interval.ms"),
+                broker.getInt("offset.metadata.max.bytes"));
+    }
+}

@@ -1,0 +1,327 @@
+package dev.weir.log.group;
+
+import dev.weir.log.group.GroupOperations.CommitParams;
+import dev.weir.log.group.GroupOperations.CommittedOffset;
+import dev.weir.log.group.GroupOperations.FetchResult;
+import dev.weir.log.group.GroupOperations.OffsetDeleteResult;
+import dev.weir.log.group.GroupOperations.PartitionCommit;
+import dev.weir.log.protocol.ConsumerSubscriptions;
+import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.KeyValueBatches;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Committed offsets of the groups of one shard: OffsetCommit (with generation and member fencing),
+ * OffsetFetch, OffsetDelete, and removal of offsets that expired ({@code offsets.retention.minutes})
+ * or whose topic is gone.
+ *
+ * <p>An accepted commit is appended to the offsets partition and applied to the group's in-memory
+ * offsets right after the append; the response waits until the append is replicated (the high
+ * watermark covers it). Readers therefore see the log end, like Kafka's coordinator after a local
+ * append.
+ *
+ * <p>Thread-safety: every operation holds the monitor of the group it touches.
+ */
+final class OffsetManager {
+    private static final Logger log = LoggerFactory.getLogger(OffsetManager.class);
+
+    private final GroupShard shard;
+    private final GroupConfig config;
+
+    OffsetManager(GroupShard shard, GroupConfig config) {
+        this.shard = shard;
+        this.config = config;
+    }
+
+    // --- OffsetCommit ---
+
+    /** The error of every partition of the commit, in request order. */
+    CompletableFuture<Map<TopicPartition, ErrorCode>> commit(CommitParams p) {
+        if (p.groupId() == null || p.groupId().isEmpty()) {
+            return done(all(p.partitions(), ErrorCode.INVALID_GROUP_ID));
+        }
+        ErrorCode availability = shard.availability();
+        if (availability != ErrorCode.NONE) {
+            return done(all(p.partitions(), availability));
+        }
+        String memberId = p.memberId() == null ? "" : p.memberId();
+        ClassicGroup group = shard.group(p.groupId());
+        if (group == null) {
+            if (p.generationId() >= 0 || !memberId.isEmpty() || p.groupInstanceId() != null) {
+                // Not a group this coordinator knows: the member's generation cannot be current.
+                return done(all(p.partitions(), p.groupIdNotFoundIsAnError()
+                        ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION));
+            }
+            // Offsets from outside group management (Admin, a consumer using assign()) make a simple group.
+            group = shard.getOrCreateGroup(p.groupId());
+        }
+        synchronized (group) {
+            try {
+                ErrorCode error = validateCommit(group, memberId, p.groupInstanceId(), p.generationId());
+                if (error != ErrorCode.NONE) {
+                    return done(all(p.partitions(), error));
+                }
+                if (group.has(memberId)) {
+                    group.member(memberId).lastSeenMs = shard.now();
+                }
+                return store(group, p.partitions());
+            } finally {
+                shard.removeIfUnused(group);
+            }
+        }
+    }
+
+    /** As Kafka's classic groups validate a commit. */
+    private static ErrorCode validateCommit(ClassicGroup group, String memberId, String groupInstanceId, int generationId) {
+        if (group.is(GroupState.DEAD)) {
+            return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        }
+        if (generationId < 0 && group.is(GroupState.EMPTY)) {
+            return ErrorCode.NONE; // Admin or a consumer without group management, and nobody is in the group
+        }
+        if (generationId >= 0 || !memberId.isEmpty() || groupInstanceId != null) {
+            if (group.isStaticMemberFenced(memberId, groupInstanceId)) {
+                return ErrorCode.FENCED_INSTANCE_ID;
+            }
+            if (!group.has(memberId)) {
+                return ErrorCode.UNKNOWN_MEMBER_ID;
+            }
+            if (generationId != group.generationId()) {
+                return ErrorCode.ILLEGAL_GENERATION;
+            }
+        } else {
+            // No member, no generation, but the group has members: it is not this client's to commit for.
+            return ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        if (group.is(GroupState.COMPLETING_REBALANCE)) {
+            return ErrorCode.REBALANCE_IN_PROGRESS;
+        }
+        return ErrorCode.NONE;
+    }
+
+    private CompletableFuture<Map<TopicPartition, ErrorCode>> store(ClassicGroup group, List<PartitionCommit> partitions) {
+        Map<TopicPartition, ErrorCode> results = new LinkedHashMap<>();
+        Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
+        List<KeyValueBatches.Entry> entries = new ArrayList<>();
+        long now = shard.now();
+        for (PartitionCommit c : partitions) {
+            String metadata = c.metadata() == null ? "" : c.metadata();
+            if (metadata.length() > config.offsetMetadataMaxBytes()) {
+                results.put(c.partition(), ErrorCode.OFFSET_METADATA_TOO_LARGE);
+                continue;
+            }
+            CommittedOffset offset = new CommittedOffset(c.offset(), c.leaderEpoch(), metadata, now);
+            accepted.put(c.partition(), offset);
+            entries.add(new KeyValueBatches.Entry(GroupRecords.offsetKey(group.groupId(), c.partition()),
+                    GroupRecords.offsetValue(offset)));
+            results.put(c.partition(), ErrorCode.NONE);
+        }
+        if (entries.isEmpty()) {
+            return done(results);
+        }
+        CompletableFuture<Void> replicated;
+        try {
+            replicated = shard.log().append(entries, now);
+        } catch (RuntimeException e) {
+            log.warn("storing offsets of group '{}' failed", group.groupId(), e);
+            ErrorCode error = GroupShard.storeError(e, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
+            accepted.keySet().forEach(tp -> results.put(tp, error));
+            return done(results);
+        }
+        group.offsets().putAll(accepted);
+        return replicated.handle((v, error) -> {
+            if (error != null) {
+                ErrorCode code = GroupShard.storeError(error, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
+                accepted.keySet().forEach(tp -> results.put(tp, code));
+            }
+            return results;
+        });
+    }
+
+    // --- OffsetFetch ---
+
+    /** The committed offsets of {@code partitions} (those without one are left out), or all when null. */
+    FetchResult fetch(String groupId, Collection<TopicPartition> partitions) {
+        ErrorCode availability = shard.availability();
+        if (availability != ErrorCode.NONE) {
+            return new FetchResult(availability, Map.of());
+        }
+        ClassicGroup group = groupId == null ? null : shard.group(groupId);
+        if (group == null) {
+            return new FetchResult(ErrorCode.NONE, Map.of());
+        }
+        synchronized (group) {
+            Map<TopicPartition, CommittedOffset> out = new LinkedHashMap<>();
+            if (group.is(GroupState.DEAD)) {
+                return new FetchResult(ErrorCode.NONE, out);
+            }
+            if (partitions == null) {
+                out.putAll(group.offsets());
+            } else {
+                for (TopicPartition tp : partitions) {
+                    CommittedOffset o = group.offsets().get(tp);
+                    if (o != null) {
+                        out.put(tp, o);
+                    }
+                }
+            }
+            return new FetchResult(ErrorCode.NONE, out);
+        }
+    }
+
+    // --- OffsetDelete ---
+
+    OffsetDeleteResult delete(String groupId, List<TopicPartition> partitions) {
+        if (groupId == null || groupId.isEmpty()) {
+            return new OffsetDeleteResult(ErrorCode.INVALID_GROUP_ID, Map.of());
+        }
+        ErrorCode availability = shard.availability();
+        if (availability != ErrorCode.NONE) {
+            return new OffsetDeleteResult(availability, Map.of());
+        }
+        ClassicGroup group = shard.group(groupId);
+        if (group == null) {
+            return new OffsetDeleteResult(ErrorCode.GROUP_ID_NOT_FOUND, Map.of());
+        }
+        synchronized (group) {
+            if (group.is(GroupState.DEAD)) {
+                return new OffsetDeleteResult(ErrorCode.GROUP_ID_NOT_FOUND, Map.of());
+            }
+            Optional<Set<String>> subscribed;
+            if (group.is(GroupState.EMPTY)) {
+                subscribed = Optional.of(Set.of());
+            } else if (ConsumerSubscriptions.PROTOCOL_TYPE.equals(group.protocolType())) {
+                subscribed = group.subscribedTopics(); // empty when unreadable: then every topic counts as subscribed
+            } else {
+                return new OffsetDeleteResult(ErrorCode.NON_EMPTY_GROUP, Map.of());
+            }
+            Map<TopicPartition, ErrorCode> results = new LinkedHashMap<>();
+            List<TopicPartition> deletable = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                if (subscribed.isEmpty() || subscribed.get().contains(tp.topic())) {
+                    results.put(tp, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+                } else {
+                    results.put(tp, ErrorCode.NONE);
+                    if (group.offsets().containsKey(tp)) {
+                        deletable.add(tp);
+                    }
+                }
+            }
+            ErrorCode error = removeOffsets(group, deletable, false);
+            if (error != ErrorCode.NONE) {
+                deletable.forEach(tp -> results.put(tp, error));
+            }
+            return new OffsetDeleteResult(ErrorCode.NONE, results);
+        }
+    }
+
+    // --- expiry ---
+
+    /**
+     * Removes expired offsets and offsets of topics that no longer exist, and deletes Empty groups left
+     * with no offsets. Kafka's rules: an Empty group's offsets expire once it has been empty for the
+     * retention period; a Stable consumer group's offsets of topics it no longer subscribes to, and a
+     * simple group's offsets, expire by their commit time.
+     *
+     * @return how many offsets were removed
+     */
+    int purge(Predicate<String> topicExists) {
+        if (shard.availability() != ErrorCode.NONE) {
+            return 0;
+        }
+        long now = shard.now();
+        long retention = config.offsetsRetentionMs();
+        int removed = 0;
+        for (ClassicGroup group : new ArrayList<>(shard.groups())) {
+            synchronized (group) {
+                if (group.is(GroupState.DEAD)) {
+                    continue;
+                }
+                Predicate<Map.Entry<TopicPartition, CommittedOffset>> expired = expiryCondition(group, now, retention);
+                List<TopicPartition> gone = new ArrayList<>();
+                for (Map.Entry<TopicPartition, CommittedOffset> e : group.offsets().entrySet()) {
+                    if (!topicExists.test(e.getKey().topic()) || expired.test(e)) {
+                        gone.add(e.getKey());
+                    }
+                }
+                boolean deleteGroup = group.is(GroupState.EMPTY) && group.hasNoMembers()
+                        && group.pendingMembers().isEmpty() && gone.size() == group.offsets().size();
+                if (gone.isEmpty() && !deleteGroup) {
+                    continue;
+                }
+                if (removeOffsets(group, gone, deleteGroup) == ErrorCode.NONE) {
+                    removed += gone.size();
+                    if (!gone.isEmpty()) {
+                        log.info("removed {} expired offset(s) of group '{}'", gone.size(), group.groupId());
+                    }
+                    if (deleteGroup) {
+                        shard.removeDead(group);
+                        log.info("removed empty group '{}' with no offsets left", group.groupId());
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+
+    private static Predicate<Map.Entry<TopicPartition, CommittedOffset>> expiryCondition(ClassicGroup group, long now,
+                                                                                       long retention) {
+        if (group.protocolType() == null || group.protocolType().isEmpty()) {
+            return e -> now - e.getValue().commitTimestampMs() >= retention;
+        }
+        if (group.is(GroupState.EMPTY)) {
+            return e -> now - group.stateTimestampMs() >= retention;
+        }
+        if (group.is(GroupState.STABLE)) {
+            Optional<Set<String>> subscribed = group.subscribedTopics();
+            if (subscribed.isPresent()) {
+                Set<String> topics = subscribed.get();
+                return e -> !topics.contains(e.getKey().topic()) && now - e.getValue().commitTimestampMs() >= retention;
+            }
+        }
+        return e -> false;
+    }
+
+    /** Writes tombstones for {@code partitions} (and the group when asked) and forgets them. Caller holds the monitor. */
+    private ErrorCode removeOffsets(ClassicGroup group, List<TopicPartition> partitions, boolean andGroup) {
+        if (partitions.isEmpty() && !andGroup) {
+            return ErrorCode.NONE;
+        }
+        List<KeyValueBatches.Entry> tombstones = new ArrayList<>();
+        partitions.forEach(tp -> tombstones.add(new KeyValueBatches.Entry(GroupRecords.offsetKey(group.groupId(), tp),
+                null)));
+        if (andGroup) {
+            tombstones.add(new KeyValueBatches.Entry(GroupRecords.groupKey(group.groupId()), null));
+        }
+        try {
+            shard.log().append(tombstones, shard.now());
+        } catch (RuntimeException e) {
+            log.warn("removing offsets of group '{}' failed", group.groupId(), e);
+            return GroupShard.storeError(e, ErrorCode.UNKNOWN_SERVER_ERROR);
+        }
+        partitions.forEach(group.offsets()::remove);
+        return ErrorCode.NONE;
+    }
+
+    private static Map<TopicPartition, ErrorCode> all(List<PartitionCommit> partitions, ErrorCode error) {
+        Map<TopicPartition, ErrorCode> out = new HashMap<>();
+        partitions.forEach(c -> out.put(c.partition(), error));
+        return out;
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}
