@@ -7,7 +7,7 @@
 # Knobs (environment):
 #   RECORDS=1000000 WARMUP_RECORDS=200000 RECORD_SIZE=1024 RUNS=3
 #   KAFKA_PORT=39092 WEIR_PORT=39093 SKIP_BUILD=1 SKIP_KAFKA=1 SKIP_WEIR=1
-#   BROKER_JAVA_OPTS=... (both brokers; Weir gets it as JAVA_OPTS)  CLIENT_JAVA_OPTS=...
+#   BROKER_JAVA_OPTS=... (both brokers; Weir gets it as WEIR_JVM_OPTS)  CLIENT_JAVA_OPTS=...
 #   PERF_EXTRA_ARGS="--producer-props ..."   extra PerfTool arguments for every run
 #   QUIET_BUSY_PERCENT=20 QUIET_WAIT_S=180   wait for the shared machine to be this idle before a run
 #   CLEAN_OTHER_S=10   runs where other processes used more CPU seconds than this are "disturbed"
@@ -116,7 +116,7 @@ start_kafka() {
 start_weir() {
   local log_file="$OUT/weir-broker.log" started=$SECONDS
   log "starting Weir on 127.0.0.1:$WEIR_PORT ($WEIR_BIN)"
-  JAVA_OPTS="$BROKER_JAVA_OPTS" "$WEIR_BIN" server \
+  WEIR_HEAP_OPTS="" WEIR_JVM_OPTS="$BROKER_JAVA_OPTS" "$WEIR_BIN" server \
     --override "listeners=PLAINTEXT://127.0.0.1:$WEIR_PORT" \
     --override "log.dirs=$WORK/weir" >"$log_file" 2>&1 &
   BROKER_PID=$!
