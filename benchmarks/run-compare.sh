@@ -10,6 +10,8 @@
 #   BROKER_JAVA_OPTS=... (both brokers; Weir gets it as JAVA_OPTS)  CLIENT_JAVA_OPTS=...
 #   PERF_EXTRA_ARGS="--producer-props ..."   extra PerfTool arguments for every run
 #   QUIET_BUSY_PERCENT=20 QUIET_WAIT_S=180   wait for the shared machine to be this idle before a run
+#   CLEAN_OTHER_S=10   runs where other processes used more CPU seconds than this are "disturbed"
+#   WARMUP_RUNS=1      unrecorded runs first: a fresh broker burns ~15 extra CPU s in JIT on its first run
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +29,8 @@ CLIENT_JAVA_OPTS=${CLIENT_JAVA_OPTS:-"-Xms512m -Xmx2g"}
 PERF_EXTRA_ARGS=${PERF_EXTRA_ARGS:-}
 QUIET_BUSY_PERCENT=${QUIET_BUSY_PERCENT:-20}
 QUIET_WAIT_S=${QUIET_WAIT_S:-180}
+CLEAN_OTHER_S=${CLEAN_OTHER_S:-10}
+WARMUP_RUNS=${WARMUP_RUNS:-1}
 WEIR_BIN=${WEIR_BIN:-$ROOT/bin/weir}
 
 OUT="$ROOT/benchmarks/target/compare-$(date +%Y%m%d-%H%M%S)"
@@ -76,6 +80,14 @@ await_port() {
     sleep 0.5
   done
   log "port $port not open after ${seconds}s"; return 1
+}
+
+broker_alive() {
+  kill -0 "$BROKER_PID" 2>/dev/null && return 0
+  wait "$BROKER_PID" 2>/dev/null
+  log "broker (pid $BROKER_PID) is gone, exit status $?; see its log in $OUT"
+  BROKER_PID=""
+  return 1
 }
 
 stop_broker() {
@@ -150,11 +162,20 @@ broker_ticks() {
 }
 client_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
 
-# Runs `PerfTool all` RUNS times against $2, appending summaries to $OUT/$1.txt.
+# Runs `PerfTool all` WARMUP_RUNS times unrecorded, then RUNS times against $2, appending
+# summaries to $OUT/$1.txt.
 run_perf() {
   local label=$1 bootstrap=$2
+  for ((run = 1; run <= WARMUP_RUNS; run++)); do
+    log "$label warm-up run $run/$WARMUP_RUNS (not recorded)"
+    # shellcheck disable=SC2086
+    java $CLIENT_JAVA_OPTS -cp "$(classpath)" dev.weir.bench.PerfTool all \
+      --bootstrap-server "$bootstrap" --topic "perf-warmup-$run" --records "$RECORDS" \
+      --record-size "$RECORD_SIZE" --progress-interval-s 60 $PERF_EXTRA_ARGS >>"$OUT/$label-warmup.txt"
+  done
   for ((run = 1; run <= RUNS; run++)); do
     await_quiet
+    broker_alive || return 1
     log "$label run $run/$RUNS: $RECORDS records (+$WARMUP_RECORDS warm-up) of $RECORD_SIZE B"
     local m0 b0 c0
     m0=$(machine_ticks) b0=$(broker_ticks) c0=$(client_ticks)
@@ -163,7 +184,7 @@ run_perf() {
       --bootstrap-server "$bootstrap" --topic "perf-$run" \
       --records "$RECORDS" --warmup-records "$WARMUP_RECORDS" --record-size "$RECORD_SIZE" \
       --acks all --linger-ms 5 --batch-size 65536 --compression none --partitions 1 \
-      --json $PERF_EXTRA_ARGS | tee -a "$OUT/$label.txt"
+      --json $PERF_EXTRA_ARGS | tee -a "$OUT/$label.txt" || { broker_alive; return 1; }
     local machine=$(($(machine_ticks) - m0)) broker=$(($(broker_ticks) - b0)) client=$(($(client_ticks) - c0))
     echo "# run $run cpu seconds: client $((client / 100)), broker $((broker / 100)), other $(((machine - broker - client) / 100)) (other > a few s means a concurrent job skewed this run)" |
       tee -a "$OUT/$label.txt"
@@ -184,11 +205,32 @@ spread() {
     awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%s..%s", lo, hi }'
 }
 
+# The JSON lines of runs whose "other" CPU stayed within CLEAN_OTHER_S.
+undisturbed_runs() {
+  awk -v limit="$CLEAN_OTHER_S" '
+    /^\{/ { pending = pending $0 "\n"; next }
+    /^# run .* cpu seconds:/ {
+      for (i = 1; i <= NF; i++) if ($i == "other") other = $(i + 1)
+      if (other + 0 <= limit) printf "%s", pending
+      pending = ""
+    }' "$1"
+}
+
 report() {
-  local label=$1 file="$OUT/$1.txt"
+  local label=$1 file="$OUT/$1.txt" clean="$OUT/$1-undisturbed.txt"
   [[ -s "$file" ]] || { echo "$label: no results"; return; }
-  echo "== $label ($RUNS runs, medians; [min..max]) =="
+  undisturbed_runs "$file" >"$clean"
+  echo "== $label ($RUNS runs) =="
   grep -v '^{' "$file"
+  echo "-- all $RUNS runs: median [min..max] --"
+  medians "$file"
+  echo "-- $(grep -c '"phase":"produce"' "$clean") undisturbed runs (other CPU <= ${CLEAN_OTHER_S}s): median [min..max] --"
+  medians "$clean"
+}
+
+medians() {
+  local file=$1
+  [[ -s "$file" ]] || { echo "(none)"; return; }
   printf 'produce median: %s rec/s [%s], %s MB/s [%s], latency ms p50 %s p99 %s p99.9 %s\n' \
     "$(median "$file" produce recordsPerSec)" "$(spread "$file" produce recordsPerSec)" \
     "$(median "$file" produce mbPerSec)" "$(spread "$file" produce mbPerSec)" \

@@ -1,6 +1,7 @@
 package dev.weir.bench;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -45,8 +46,8 @@ public final class PerfTool implements Runnable {
 
     static CommandLine newCommandLine(PrintStream out, PrintStream err) {
         CommandLine commandLine = new CommandLine(new PerfTool(), new StreamsFactory(out, err));
-        commandLine.setOut(new java.io.PrintWriter(out, true));
-        commandLine.setErr(new java.io.PrintWriter(err, true));
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
         commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
             if (exception instanceof IllegalArgumentException) {
                 err.println("error: " + exception.getMessage());
