@@ -28,6 +28,8 @@ import org.apache.kafka.common.message.OffsetFetchResponseData;
  * OffsetCommit, OffsetFetch and OffsetDelete: per request version, topics by name (or by id from
  * v10 of OffsetCommit and OffsetFetch), one group per OffsetFetch before v8 and several after.
  * Commits and deletions for topics that do not exist are refused per topic, as Kafka does.
+ * OffsetFetch's require_stable is honoured trivially: without transactional offset commits (a later
+ * issue) no offset is ever pending, so UNSTABLE_OFFSET_COMMIT never applies.
  */
 final class GroupOffsetsHandler {
     private static final long NO_OFFSET = -1L;

@@ -289,6 +289,8 @@ final class GroupMembership {
         }
         log.info("preparing to rebalance group '{}' (generation {}, {} member(s)): {}", group.groupId(),
                 group.generationId(), group.size(), reason);
+        // Everyone may be in already (or nobody is left): then the join phase ends right away.
+        tryCompleteJoin(group);
     }
 
     private void onInitialDelayEnd(ClassicGroup group, int id, int remaining) {

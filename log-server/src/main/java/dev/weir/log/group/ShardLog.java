@@ -41,7 +41,8 @@ final class ShardLog {
 
     /**
      * Appends {@code entries} as one batch. The append itself happens before this returns (or throws);
-     * the future completes once the partition's high watermark covers it, i.e. once it is replicated.
+     * the future completes once the partition's high watermark covers it, i.e. once it is replicated
+     * (with a single replica: before this returns, on the calling thread).
      *
      * @throws RuntimeException the append's failure (record too large, storage error, ...)
      */

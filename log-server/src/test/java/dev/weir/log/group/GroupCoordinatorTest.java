@@ -53,6 +53,7 @@ class GroupCoordinatorTest {
     private static final long RETENTION_MS = 60_000;
     /** Long enough that no session check fires during a test, even when the clock jumps. */
     private static final int SESSION_MS = 600_000;
+    private static final int MAX_SIZE = 2;
 
     @TempDir
     Path dir;
@@ -101,7 +102,7 @@ class GroupCoordinatorTest {
         replicas = new ReplicaManager(1, logs, broker, new FetchPurgatory(scheduler, Runnable::run));
         replicas.onMetadata(metadata.current());
         metadata.addListener(replicas::onMetadata);
-        GroupConfig config = new GroupConfig(0, 1, 1_800_000, 100, 5, 3, RETENTION_MS, Long.MAX_VALUE / 2, 4096);
+        GroupConfig config = new GroupConfig(0, 1, 1_800_000, MAX_SIZE, 5, 3, RETENTION_MS, Long.MAX_VALUE / 2, 4096);
         coordinator = new GroupCoordinator(1, config, metadata, replicas, scheduler, clock);
         coordinator.start();
         coordinator.ensureOffsetsTopic();
@@ -213,6 +214,19 @@ class GroupCoordinatorTest {
     }
 
     @Test
+    void aGroupAtGroupMaxSizeRefusesNewMembersButKeepsItsOwn() {
+        JoinResult first = joinAndSync("full", subscription("t"));
+        // The second member is admitted (its JoinGroup waits for the first to rejoin); a third is refused.
+        CompletableFuture<JoinResult> second = coordinator.join(joinParams("full", ""));
+        JoinResult third = coordinator.join(joinParams("full", "")).join();
+        assertEquals(ErrorCode.GROUP_MAX_SIZE_REACHED, third.error());
+        JoinResult rejoined = coordinator.join(joinParams("full", first.memberId())).orTimeout(30, TimeUnit.SECONDS).join();
+        assertEquals(ErrorCode.NONE, rejoined.error());
+        assertEquals(ErrorCode.NONE, second.orTimeout(30, TimeUnit.SECONDS).join().error());
+        assertEquals(2, rejoined.members().size());
+    }
+
+    @Test
     void recordFormatRoundTrips() {
         var snapshot = new GroupRecords.GroupSnapshot("consumer", 3, "range", "m1", 1234,
                 List.of(new GroupRecords.MemberSnapshot("m1", "i1", "client", "/127.0.0.1", 300, 10, new byte[]{1},
@@ -240,6 +254,11 @@ class GroupCoordinatorTest {
         byte[] out = new byte[b.remaining()];
         b.get(out);
         return out;
+    }
+
+    private static JoinParams joinParams(String group, String memberId) {
+        return new JoinParams(group, memberId, null, "client", "/127.0.0.1", SESSION_MS, 10_000, "consumer",
+                List.of(new Protocol("range", subscription("t"))), false);
     }
 
     private JoinResult joinAndSync(String group, byte[] metadata) {
