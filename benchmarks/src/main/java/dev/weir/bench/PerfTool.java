@@ -18,8 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>Exit codes: 0 success, 1 the run failed, 2 bad usage, 3 bootstrap unreachable.
  */
 @Command(name = "perf", mixinStandardHelpOptions = true,
-        description = "Produce/consume throughput and latency benchmark using kafka-clients.",
-        subcommands = {PerfTool.Produce.class, PerfTool.Consume.class, PerfTool.All.class})
+        description = "Produce/consume throughput and latency, and consumer-group join time, using kafka-clients.",
+        subcommands = {PerfTool.Produce.class, PerfTool.Consume.class, PerfTool.All.class, PerfTool.GroupJoin.class})
 public final class PerfTool implements Runnable {
 
     static final int EXIT_FAILED = 1;
@@ -31,7 +31,7 @@ public final class PerfTool implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: produce, consume or all");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: produce, consume, all or group-join");
     }
 
     public static void main(String[] args) {
@@ -111,12 +111,36 @@ public final class PerfTool implements Runnable {
         }
     }
 
+    @Command(name = "group-join", mixinStandardHelpOptions = true,
+            description = {"Time from join to assignment: --consumers consumers of a new group subscribe at once to a"
+                    + " topic of --partitions partitions; measures until every consumer is assigned and together they"
+                    + " cover every partition exactly once. Min/median/max over --rounds rounds, a new group each.",
+                    "The broker's group.initial.rebalance.delay.ms (Kafka default 3000) dominates the figure."})
+    static final class GroupJoin implements Callable<Integer> {
+        @Mixin
+        GroupJoinBenchmark.GroupJoinOptions options;
+
+        PrintStream out;
+        PrintStream err;
+
+        @Override
+        public Integer call() {
+            options.validate();
+            new GroupJoinBenchmark(options, out, err).run();
+            return 0;
+        }
+    }
+
     /** Hands the tool's output streams to the subcommands picocli instantiates, so tests can capture them. */
     private record StreamsFactory(PrintStream out, PrintStream err) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> type) throws Exception {
             K instance = CommandLine.defaultFactory().create(type);
             if (instance instanceof PhaseCommand command) {
+                command.out = out;
+                command.err = err;
+            }
+            if (instance instanceof GroupJoin command) {
                 command.out = out;
                 command.err = err;
             }
