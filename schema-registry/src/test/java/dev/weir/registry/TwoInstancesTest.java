@@ -1,0 +1,51 @@
+package dev.weir.registry;
+
+import static dev.weir.registry.Http.record;
+import static dev.weir.registry.Http.schemaBody;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.log.testing.TestBroker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two instances: one leader; writes sent to the follower are forwarded; the follower takes over. */
+class TwoInstancesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void followerForwardsWritesAndTakesOverWhenTheLeaderStops() {
+        try (TestBroker broker = RegistryFixture.broker(dir);
+             RegistryApp first = RegistryFixture.registry(broker, Map.of());
+             RegistryApp second = RegistryFixture.registry(broker, Map.of())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> first.isLeader() != second.isLeader());
+            RegistryApp leader = first.isLeader() ? first : second;
+            RegistryApp follower = leader == first ? second : first;
+            Http viaFollower = new Http(follower.url());
+
+            Http.Resp r = viaFollower.post("/subjects/fwd-value/versions", schemaBody(record("F", "{\"name\":\"f\",\"type\":\"int\"}")));
+            assertEquals(200, r.status(), r.body());
+            int id = r.json().getInteger("id");
+            assertEquals(id, new Http(leader.url()).get("/subjects/fwd-value/versions/1").json().getInteger("id"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> viaFollower.get("/subjects/fwd-value/versions/1").status() == 200);
+            Http.Resp bad = viaFollower.post("/subjects/fwd-value/versions", schemaBody(record("F", "{\"name\":\"g\",\"type\":\"int\"}")));
+            assertEquals(409, bad.status(), "errors from the leader come back as they are: " + bad.body());
+
+            leader.close();
+            await().atMost(Duration.ofSeconds(30)).until(follower::isLeader);
+            Http.Resp after = viaFollower.post("/subjects/fwd2-value/versions", schemaBody(record("G", "{\"name\":\"g\",\"type\":\"int\"}")));
+            assertEquals(200, after.status(), after.body());
+            int id2 = after.json().getInteger("id");
+            assertNotEquals(id, id2);
+            assertTrue(id2 > id);
+            assertFalse(leader.isLeader());
+        }
+    }
+}
