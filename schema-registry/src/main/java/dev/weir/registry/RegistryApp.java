@@ -39,7 +39,7 @@ public final class RegistryApp implements AutoCloseable {
         try {
             app.store.start();
             SchemaRegistry registry = new SchemaRegistry(config, app.state, app.store);
-            app.rest = new RestServer(app.vertx, registry, app.elector, config.timeoutMs());
+            app.rest = new RestServer(app.vertx, registry, app.elector, config.timeoutMs(), app.store::waitUntilCaughtUp);
             app.port = app.rest.listen(config.host(), config.port()).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
             app.elector.start(config.advertisedUrl(app.port));

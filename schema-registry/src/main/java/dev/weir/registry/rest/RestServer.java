@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The event loop only routes: every handler runs on the bounded worker pool {@code registry-worker}
  * (reads touch locks, writes wait for the store). Writes on a follower are forwarded to the leader
- * ({@link LeaderForwarder}). Answers are {@code application/vnd.schemaregistry.v1+json}; errors are
+ * ({@link LeaderForwarder}), which answers once this instance has read the write too. Answers are {@code application/vnd.schemaregistry.v1+json}; errors are
  * {@code {"error_code":N,"message":"..."}}.
  */
 public final class RestServer {
@@ -42,10 +42,13 @@ public final class RestServer {
     private final LeaderElector elector;
     private final LeaderForwarder forwarder;
     private final WorkerExecutor worker;
+    private final Runnable catchUp;
     private HttpServer server;
 
-    public RestServer(Vertx vertx, SchemaRegistry registry, LeaderElector elector, long timeoutMs) {
+    /** @param catchUp blocks until the local state has read the whole store (run after a forwarded write) */
+    public RestServer(Vertx vertx, SchemaRegistry registry, LeaderElector elector, long timeoutMs, Runnable catchUp) {
         this.vertx = vertx;
+        this.catchUp = catchUp;
         this.registry = registry;
         this.elector = elector;
         this.forwarder = new LeaderForwarder(elector, timeoutMs);
@@ -169,8 +172,12 @@ public final class RestServer {
             if (c.request().getHeader(LeaderForwarder.HEADER) != null) {
                 throw RegistryException.forwardError("this instance received a forwarded write but is not the leader");
             }
-            return forwarder.forward(method.name(), c.request().uri(), c.request().getHeader("Content-Type"),
+            Reply reply = forwarder.forward(method.name(), c.request().uri(), c.request().getHeader("Content-Type"),
                     c.body().asString());
+            if (reply.status() == 200) {
+                catchUp.run(); // read-your-writes on this instance too
+            }
+            return reply;
         }));
     }
 

@@ -201,11 +201,15 @@ public final class KafkaStore implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
-        try {
-            reader.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (reader.isAlive()) {
+            consumer.wakeup();
+            try {
+                reader.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else if (reader.getState() == Thread.State.NEW) {
+            consumer.close(Duration.ofSeconds(1));
         }
         producer.close(Duration.ofSeconds(2));
         admin.close(Duration.ofSeconds(2));
