@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.testing.TestBroker;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -47,6 +50,42 @@ class TwoInstancesTest {
             assertNotEquals(id, id2);
             assertTrue(id2 > id);
             assertFalse(leader.isLeader());
+        }
+    }
+
+    /** The leader is a separate JVM (bin/weir registry's main class) killed with SIGKILL: no goodbye to the group. */
+    @Test
+    void followerTakesOverWhenTheLeaderProcessIsKilled() throws Exception {
+        try (TestBroker broker = RegistryFixture.broker(dir)) {
+            Process leaderProcess = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "--override", "listeners=http://127.0.0.1:0",
+                    "--override", "kafkastore.bootstrap.servers=" + broker.bootstrap())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(leaderProcess.getInputStream(), StandardCharsets.UTF_8));
+                String ready = out.readLine();
+                while (ready != null && !ready.startsWith("Weir schema registry")) {
+                    ready = out.readLine(); // logback's status lines (two logback configs on the test classpath)
+                }
+                assertTrue(ready != null && ready.startsWith("Weir schema registry ready on http://"), String.valueOf(ready));
+                String leaderUrl = ready.split(" ")[5];
+                try (RegistryApp follower = RegistryFixture.registry(broker, Map.of())) {
+                    assertFalse(follower.isLeader(), "the first instance stays leader");
+                    Http viaFollower = new Http(follower.url());
+                    Http.Resp r = viaFollower.post("/subjects/k-value/versions", schemaBody(record("K", "{\"name\":\"k\",\"type\":\"int\"}")));
+                    assertEquals(200, r.status(), r.body());
+                    assertEquals(200, new Http(leaderUrl).get("/subjects/k-value/versions/1").status());
+
+                    leaderProcess.destroyForcibly().waitFor();
+                    await().atMost(Duration.ofSeconds(40)).until(follower::isLeader);
+                    Http.Resp after = viaFollower.post("/subjects/k2-value/versions", schemaBody(record("K2", "{\"name\":\"k\",\"type\":\"int\"}")));
+                    assertEquals(200, after.status(), after.body());
+                    assertTrue(after.json().getInteger("id") > r.json().getInteger("id"));
+                }
+            } finally {
+                leaderProcess.destroyForcibly();
+            }
         }
     }
 }

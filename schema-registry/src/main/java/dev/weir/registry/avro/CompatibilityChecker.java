@@ -49,7 +49,20 @@ public final class CompatibilityChecker {
         for (Incompatibility inc : result.getIncompatibilities()) {
             String field = FieldPath.describe(reader, inc.getLocation());
             out.add(rule + ": " + what + ": " + inc.getType() + " at " + field + " (" + inc.getLocation() + "): "
-                    + inc.getMessage());
+                    + inc.getMessage() + " - " + explain(inc.getType()));
         }
+    }
+
+    private static String explain(SchemaCompatibility.SchemaIncompatibilityType type) {
+        return switch (type) {
+            case READER_FIELD_MISSING_DEFAULT_VALUE ->
+                    "the reading schema has this field without a default and the writing schema lacks it; give it a default";
+            case TYPE_MISMATCH -> "the reading type cannot read the written type (only Avro's promotions are allowed)";
+            case MISSING_ENUM_SYMBOLS -> "the written enum has symbols the reading enum lacks; give the reading enum a default";
+            case MISSING_UNION_BRANCH -> "the written union has a branch the reading union lacks";
+            case NAME_MISMATCH -> "the named types' names differ; keep the name or add the old one as an alias";
+            case FIXED_SIZE_MISMATCH -> "the fixed types' sizes differ";
+            default -> "see Avro's schema resolution rules";
+        };
     }
 }
