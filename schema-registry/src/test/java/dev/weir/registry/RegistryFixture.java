@@ -6,15 +6,15 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** A real in-process Weir broker plus registry instances on free ports. */
-final class RegistryFixture {
+public final class RegistryFixture {
     private RegistryFixture() {
     }
 
-    static TestBroker broker(Path dir) {
+    public static TestBroker broker(Path dir) {
         return new TestBroker(dir, Map.of("group.initial.rebalance.delay.ms", "0"));
     }
 
-    static RegistryApp registry(TestBroker broker, Map<String, String> extra) {
+    public static RegistryApp registry(TestBroker broker, Map<String, String> extra) {
         Map<String, String> props = new HashMap<>();
         props.put("listeners", "http://127.0.0.1:0");
         props.put("kafkastore.bootstrap.servers", broker.bootstrap());

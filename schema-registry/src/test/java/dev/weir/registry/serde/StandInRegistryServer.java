@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
 
 /**
- * <b>TEMPORARY STAND-IN, to be replaced by the real Weir schema registry in end-to-end tests once it lands.</b>
+ * A peer for the serde's unit tests ({@link WeirAvroSerdeTest}) that counts the requests it serves, so they
+ * can check the client's cache and its handling of each error code; the end-to-end tests
+ * ({@link WeirAvroSerdeBrokerTest}) use the real Weir registry.
  *
  * <p>A minimal in-memory HTTP server (Vert.x) answering only the four Confluent Schema Registry REST calls the
  * serde makes, with Confluent's documented shapes and error codes, so that the serde's client is exercised

@@ -1,5 +1,8 @@
 package dev.weir.registry.serde;
 
+import dev.weir.registry.RegistryApp;
+import dev.weir.registry.RegistryFixture;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
@@ -30,8 +33,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Acceptance: serde round trips through a topic of a real in-process Weir broker, with the schema registry
- * played by the {@link StandInRegistryServer} (to be replaced by the real registry once it lands).
+ * Acceptance: serde round trips through a topic of a real in-process Weir broker and the real Weir schema
+ * registry (default compatibility BACKWARD, so the evolved schema is checked for real when it registers).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WeirAvroSerdeBrokerTest {
@@ -39,12 +42,12 @@ class WeirAvroSerdeBrokerTest {
     @TempDir
     static Path dir;
     static TestBroker broker;
-    static StandInRegistryServer registry;
+    static RegistryApp registry;
 
     @BeforeAll
     static void start() {
-        broker = new TestBroker(dir);
-        registry = new StandInRegistryServer();
+        broker = RegistryFixture.broker(dir);
+        registry = RegistryFixture.registry(broker, java.util.Map.of());
     }
 
     @AfterAll
