@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Throughput of the serde against plain Avro binary encoding of the same SpecificRecord ({@link Payment},
  * ~50 bytes encoded), and of registry look-ups: the client's cache-hit path, and an uncached look-up
- * (a latest-version GET with a zero TTL) over HTTP to the {@link StandInRegistryServer} on loopback.
+ * (a latest-version GET with a zero TTL) over HTTP to a real Weir registry (backed by an in-process Weir
+ * broker) on loopback.
  * Run with one benchmark thread (the default): the plain-Avro encoder is reused without synchronization.
  * See docs/benchmarks.md, "Schema registry serde", for the command and figures.
  */
@@ -34,7 +35,9 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class SerdeBenchmark {
 
-    private StandInRegistryServer registry;
+    private java.nio.file.Path brokerDir;
+    private dev.weir.log.testing.TestBroker broker;
+    private dev.weir.registry.RegistryApp registry;
     private WeirAvroSerializer serializer;
     private WeirAvroDeserializer deserializer;
     private SchemaRegistryClient cachedClient;
@@ -50,7 +53,9 @@ public class SerdeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        registry = new StandInRegistryServer();
+        brokerDir = java.nio.file.Files.createTempDirectory("serde-bench-broker");
+        broker = dev.weir.registry.RegistryFixture.broker(brokerDir);
+        registry = dev.weir.registry.RegistryFixture.registry(broker, Map.of());
         Map<String, Object> config = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url(),
                 AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
         serializer = new WeirAvroSerializer();
@@ -68,6 +73,7 @@ public class SerdeBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         registry.close();
+        broker.close();
     }
 
     @Benchmark
