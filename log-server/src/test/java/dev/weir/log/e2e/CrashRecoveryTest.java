@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weir.log.testing.ChildBroker;
 import dev.weir.log.testing.ReadToEnd;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,30 +52,19 @@ class CrashRecoveryTest {
     private static final String TOPIC = "crash";
     private static final int PARTITIONS = 3;
     private static final int ACKS_PER_CYCLE = 4_000;
-    private static final Path OUTPUT = Path.of("target", "crash-recovery");
 
     @TempDir
     Path dir;
-    int port;
-    String testName;
-    final List<Process> processes = new ArrayList<>();
-    int started;
+    ChildBroker broker;
 
     @BeforeEach
-    void pickPort(TestInfo info) throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        testName = info.getTestMethod().orElseThrow().getName();
-        Files.createDirectories(OUTPUT);
+    void prepareBroker(TestInfo info) throws IOException {
+        broker = new ChildBroker(dir, "crash-" + info.getTestMethod().orElseThrow().getName(), Map.of());
     }
 
     @AfterEach
-    void killBrokers() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
+    void killBroker() throws InterruptedException {
+        broker.close();
     }
 
     @Test
@@ -88,7 +75,7 @@ class CrashRecoveryTest {
             acked.put(p, new ConcurrentSkipListMap<>());
         }
 
-        Process broker = startBroker();
+        broker.start();
         try (Admin admin = admin()) {
             // Small segments, so that the kills find logs of several segments, one of them half-written.
             admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1)
@@ -96,7 +83,7 @@ class CrashRecoveryTest {
         }
         for (int cycle = 0; cycle < 2; cycle++) {
             if (cycle > 0) {
-                broker = startBroker();
+                broker.start();
             }
             int before = total(acked);
             AtomicInteger ackedThisCycle = new AtomicInteger();
@@ -112,9 +99,7 @@ class CrashRecoveryTest {
                         .until(() -> ackedThisCycle.get() >= ACKS_PER_CYCLE || unexpected.get() != null);
                 assertEquals(null, unexpected.get(), "no send failed before the kill");
 
-                broker.destroyForcibly();
-                assertTrue(broker.waitFor(10, TimeUnit.SECONDS), "the broker died");
-                assertEquals(137, broker.exitValue(), "killed by SIGKILL");
+                broker.kill();
             } finally {
                 running.set(false);
                 sender.join(10_000);
@@ -130,7 +115,7 @@ class CrashRecoveryTest {
         }
         assertTrue(segments >= 2, "the scenario covers a log of several segments, got " + segments);
 
-        startBroker();
+        broker.start();
         Map<Integer, List<ConsumerRecord<String, String>>> logs = readEverything();
         for (int p = 0; p < PARTITIONS; p++) {
             List<ConsumerRecord<String, String>> log = logs.get(p);
@@ -252,29 +237,7 @@ class CrashRecoveryTest {
     }
 
     private String bootstrap() {
-        return "127.0.0.1:" + port;
+        return broker.bootstrap();
     }
 
-    /** Starts {@code weir server} in a child JVM over {@link #dir} and waits for its "ready on" line. */
-    private Process startBroker() throws IOException {
-        int n = ++started;
-        Path stdout = OUTPUT.resolve(testName + "-broker-" + n + ".out");
-        Path stderr = OUTPUT.resolve(testName + "-broker-" + n + ".err");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                "dev.weir.log.server.Main",
-                "--override", "listeners=PLAINTEXT://127.0.0.1:" + port,
-                "--override", "log.dirs=" + dir,
-                "--override", "num.network.threads=1",
-                "--override", "num.io.threads=4")
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile());
-        Process process = builder.start();
-        processes.add(process);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> !process.isAlive() || Files.readString(stdout, StandardCharsets.UTF_8).contains("ready on"));
-        assertTrue(process.isAlive(), "broker " + n + " exited with " + (process.isAlive() ? "" : process.exitValue())
-                + "; see " + stdout.toAbsolutePath() + ": " + Files.readString(stderr, StandardCharsets.UTF_8));
-        return process;
-    }
 }
