@@ -5,18 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weir.log.testing.CommandRun;
 import dev.weir.log.testing.TestBroker;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
@@ -77,10 +75,10 @@ class KafkaCliToolsTest {
 
     @Test
     void kafkaTopicsCreatesListsDescribesAndDeletesTopics() throws Exception {
-        Result created = topics("--create", "--topic", "cli-orders", "--partitions", "3", "--replication-factor", "1",
+        CommandRun.Result created = topics("--create", "--topic", "cli-orders", "--partitions", "3", "--replication-factor", "1",
                 "--config", "retention.ms=3600000");
         created.assertOk();
-        assertTrue(created.stdout.contains("Created topic cli-orders."), created.stdout);
+        assertTrue(created.stdout().contains("Created topic cli-orders."), created.stdout());
         topics("--create", "--topic", "cli-audit", "--partitions", "1").assertOk();
 
         TopicDescription described = admin.describeTopics(List.of("cli-orders")).allTopicNames().get().get("cli-orders");
@@ -89,26 +87,26 @@ class KafkaCliToolsTest {
                 .all().get().values().iterator().next();
         assertEquals("3600000", config.get("retention.ms").value());
 
-        Result list = topics("--list");
+        CommandRun.Result list = topics("--list");
         list.assertOk();
-        assertTrue(list.lines().containsAll(List.of("cli-orders", "cli-audit")), list.stdout);
+        assertTrue(list.nonBlankLines().containsAll(List.of("cli-orders", "cli-audit")), list.stdout());
 
-        Result describe = topics("--describe", "--topic", "cli-orders");
+        CommandRun.Result describe = topics("--describe", "--topic", "cli-orders");
         describe.assertOk();
-        assertTrue(describe.stdout.contains("Topic: cli-orders"), describe.stdout);
-        assertTrue(describe.stdout.contains("PartitionCount: 3"), describe.stdout);
-        assertTrue(describe.stdout.contains("ReplicationFactor: 1"), describe.stdout);
-        assertTrue(describe.stdout.contains("retention.ms=3600000"), describe.stdout);
+        assertTrue(describe.stdout().contains("Topic: cli-orders"), describe.stdout());
+        assertTrue(describe.stdout().contains("PartitionCount: 3"), describe.stdout());
+        assertTrue(describe.stdout().contains("ReplicationFactor: 1"), describe.stdout());
+        assertTrue(describe.stdout().contains("retention.ms=3600000"), describe.stdout());
         for (int p = 0; p < 3; p++) {
-            assertTrue(describe.stdout.matches("(?s).*Partition: " + p + "\\s+Leader: 1\\s+Replicas: 1\\s+Isr: 1.*"),
-                    describe.stdout);
+            assertTrue(describe.stdout().matches("(?s).*Partition: " + p + "\\s+Leader: 1\\s+Replicas: 1\\s+Isr: 1.*"),
+                    describe.stdout());
         }
 
-        Result duplicate = topics("--create", "--topic", "cli-orders", "--partitions", "1");
-        assertNotEquals(0, duplicate.exitCode, duplicate.stdout);
+        CommandRun.Result duplicate = topics("--create", "--topic", "cli-orders", "--partitions", "1");
+        assertNotEquals(0, duplicate.exitCode(), duplicate.stdout());
         assertTrue(duplicate.all().contains("already exists"), duplicate.all());
 
-        Result alter = topics("--alter", "--topic", "cli-audit", "--partitions", "2");
+        CommandRun.Result alter = topics("--alter", "--topic", "cli-audit", "--partitions", "2");
         alter.assertOk();
         assertEquals(2, admin.describeTopics(List.of("cli-audit")).allTopicNames().get().get("cli-audit")
                 .partitions().size());
@@ -116,42 +114,42 @@ class KafkaCliToolsTest {
         topics("--delete", "--topic", "cli-orders").assertOk();
         Set<String> names = admin.listTopics().names().get();
         assertTrue(names.contains("cli-audit") && !names.contains("cli-orders"), names.toString());
-        Result after = topics("--list");
+        CommandRun.Result after = topics("--list");
         after.assertOk();
-        assertTrue(after.lines().contains("cli-audit"), after.stdout);
-        assertFalse(after.lines().contains("cli-orders"), after.stdout);
+        assertTrue(after.nonBlankLines().contains("cli-audit"), after.stdout());
+        assertFalse(after.nonBlankLines().contains("cli-orders"), after.stdout());
     }
 
     @Test
     void kafkaConfigsAltersAndDescribesTopicConfigs() throws Exception {
         admin.createTopics(List.of(new NewTopic("cli-configs", 1, (short) 1))).all().get();
 
-        Result alter = configs("--alter", "--entity-type", "topics", "--entity-name", "cli-configs",
+        CommandRun.Result alter = configs("--alter", "--entity-type", "topics", "--entity-name", "cli-configs",
                 "--add-config", "retention.ms=86400000,max.message.bytes=2000000");
         alter.assertOk();
-        assertTrue(alter.stdout.contains("Completed updating config for topic cli-configs."), alter.stdout);
+        assertTrue(alter.stdout().contains("Completed updating config for topic cli-configs."), alter.stdout());
         Config config = topicConfig("cli-configs");
         assertEquals("86400000", config.get("retention.ms").value());
         assertEquals("2000000", config.get("max.message.bytes").value());
 
-        Result describe = configs("--describe", "--entity-type", "topics", "--entity-name", "cli-configs");
+        CommandRun.Result describe = configs("--describe", "--entity-type", "topics", "--entity-name", "cli-configs");
         describe.assertOk();
-        assertTrue(describe.stdout.contains("Dynamic configs for topic cli-configs are:"), describe.stdout);
-        assertTrue(describe.stdout.contains("retention.ms=86400000"), describe.stdout);
-        assertTrue(describe.stdout.contains("max.message.bytes=2000000"), describe.stdout);
+        assertTrue(describe.stdout().contains("Dynamic configs for topic cli-configs are:"), describe.stdout());
+        assertTrue(describe.stdout().contains("retention.ms=86400000"), describe.stdout());
+        assertTrue(describe.stdout().contains("max.message.bytes=2000000"), describe.stdout());
 
         configs("--alter", "--entity-type", "topics", "--entity-name", "cli-configs",
                 "--delete-config", "retention.ms").assertOk();
         Config afterDelete = topicConfig("cli-configs");
         assertEquals("604800000", afterDelete.get("retention.ms").value(), "back to the default");
         assertEquals("2000000", afterDelete.get("max.message.bytes").value());
-        Result describeAgain = configs("--describe", "--entity-type", "topics", "--entity-name", "cli-configs");
+        CommandRun.Result describeAgain = configs("--describe", "--entity-type", "topics", "--entity-name", "cli-configs");
         describeAgain.assertOk();
-        assertFalse(describeAgain.stdout.contains("retention.ms="), describeAgain.stdout);
+        assertFalse(describeAgain.stdout().contains("retention.ms="), describeAgain.stdout());
 
-        Result bad = configs("--alter", "--entity-type", "topics", "--entity-name", "cli-configs",
+        CommandRun.Result bad = configs("--alter", "--entity-type", "topics", "--entity-name", "cli-configs",
                 "--add-config", "segment.bytes=10");
-        assertNotEquals(0, bad.exitCode, bad.all());
+        assertNotEquals(0, bad.exitCode(), bad.all());
         assertTrue(bad.all().contains("segment.bytes"), bad.all());
         assertEquals("1073741824", topicConfig("cli-configs").get("segment.bytes").value());
     }
@@ -182,20 +180,20 @@ class KafkaCliToolsTest {
                 producer.send(new ProducerRecord<>("cli-console", 0, "clients-key-" + i, "clients " + i)).get();
             }
         }
-        Result consumed = consoleConsumer("cli-console", 30, "--formatter-property", "print.key=true",
+        CommandRun.Result consumed = consoleConsumer("cli-console", 30, "--formatter-property", "print.key=true",
                 "--formatter-property", "key.separator=|", "--formatter-property", "print.offset=true");
         consumed.assertOk();
         List<String> expected = new ArrayList<>();
         IntStream.range(0, 25).forEach(i -> expected.add("Offset:" + i + "|key-" + i + "|line " + i));
         IntStream.range(25, 30).forEach(i -> expected.add("Offset:" + i + "|clients-key-" + i + "|clients " + i));
-        assertEquals(expected, consumed.lines());
-        assertTrue(consumed.stderr.contains("Processed a total of 30 messages"), consumed.stderr);
+        assertEquals(expected, consumed.nonBlankLines());
+        assertTrue(consumed.stderr().contains("Processed a total of 30 messages"), consumed.stderr());
 
         // --max-messages fewer than there are: it stops after them.
-        Result firstTen = consoleConsumer("cli-console", 10);
+        CommandRun.Result firstTen = consoleConsumer("cli-console", 10);
         firstTen.assertOk();
-        assertEquals(IntStream.range(0, 10).mapToObj(i -> "line " + i).toList(), firstTen.lines());
-        assertTrue(firstTen.stderr.contains("Processed a total of 10 messages"), firstTen.stderr);
+        assertEquals(IntStream.range(0, 10).mapToObj(i -> "line " + i).toList(), firstTen.nonBlankLines());
+        assertTrue(firstTen.stderr().contains("Processed a total of 10 messages"), firstTen.stderr());
     }
 
     // --- helpers ---
@@ -205,15 +203,15 @@ class KafkaCliToolsTest {
                 .all().get().values().iterator().next();
     }
 
-    private static Result topics(String... args) throws Exception {
+    private static CommandRun.Result topics(String... args) throws Exception {
         return runTool(null, "org.apache.kafka.tools.TopicCommand", prepend(args));
     }
 
-    private static Result configs(String... args) throws Exception {
+    private static CommandRun.Result configs(String... args) throws Exception {
         return runTool(null, "kafka.admin.ConfigCommand", prepend(args));
     }
 
-    private static Result consoleConsumer(String topic, int maxMessages, String... extra) throws Exception {
+    private static CommandRun.Result consoleConsumer(String topic, int maxMessages, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap(), "--topic", topic,
                 "--partition", "0", "--offset", "earliest", "--max-messages", Integer.toString(maxMessages),
                 "--timeout-ms", "30000"));
@@ -225,20 +223,6 @@ class KafkaCliToolsTest {
         List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));
         all.addAll(List.of(args));
         return all.toArray(String[]::new);
-    }
-
-    private record Result(int exitCode, String stdout, String stderr, List<String> command) {
-        void assertOk() {
-            assertEquals(0, exitCode, () -> "tool failed: " + command + "\n" + all());
-        }
-
-        String all() {
-            return "stdout:\n" + stdout + "\nstderr:\n" + stderr;
-        }
-
-        List<String> lines() {
-            return stdout.lines().filter(l -> !l.isBlank()).toList();
-        }
     }
 
     /**
@@ -260,28 +244,13 @@ class KafkaCliToolsTest {
     }
 
     /** Runs a tool's main class in a child JVM, as Kafka's bin/ scripts do. */
-    private static Result runTool(String input, String mainClass, String... args) throws Exception {
+    private static CommandRun.Result runTool(String input, String mainClass, String... args) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>(List.of(java.toString(),
                 "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
                 "-Dlogback.configurationFile=" + logback,
                 "-cp", toolsClasspath(), mainClass));
         command.addAll(List.of(args));
-        Path out = Files.createTempFile(dir, "tool", ".out");
-        Path err = Files.createTempFile(dir, "tool", ".err");
-        Path in = Files.createTempFile(dir, "tool", ".in");
-        Files.writeString(in, input == null ? "" : input);
-        Process p = new ProcessBuilder(command)
-                .redirectInput(in.toFile())
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
-        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            fail(mainClass + " did not finish within " + TIMEOUT_SECONDS + " s: " + args.length + " args "
-                    + List.of(args) + "\nstdout:\n" + Files.readString(out) + "\nstderr:\n" + Files.readString(err));
-        }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8), List.of(args));
+        return CommandRun.run(dir, command, input, TIMEOUT_SECONDS);
     }
 }

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weir.log.protocol.ApiVersionTable;
+import dev.weir.log.testing.CommandRun;
 import dev.weir.log.testing.TestBroker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -75,14 +74,14 @@ class KcatTest {
     void metadataListsTheBrokerAndTopics() throws Exception {
         createTopic("kcat-meta-a", 3);
         createTopic("kcat-meta-b", 1);
-        Result r = kcat(null, "-L");
+        CommandRun.Result r = kcat(null, "-L");
         r.assertOk();
         String port = broker.bootstrap().substring(broker.bootstrap().lastIndexOf(':') + 1);
-        assertTrue(r.stdout.contains(" 1 brokers:"), r.stdout);
-        assertTrue(r.stdout.contains("broker 1 at 127.0.0.1:" + port), r.stdout);
-        assertTrue(r.stdout.contains("topic \"kcat-meta-a\" with 3 partitions:"), r.stdout);
-        assertTrue(r.stdout.contains("topic \"kcat-meta-b\" with 1 partitions:"), r.stdout);
-        assertTrue(r.stdout.contains("partition 2, leader 1, replicas: 1, isrs: 1"), r.stdout);
+        assertTrue(r.stdout().contains(" 1 brokers:"), r.stdout());
+        assertTrue(r.stdout().contains("broker 1 at 127.0.0.1:" + port), r.stdout());
+        assertTrue(r.stdout().contains("topic \"kcat-meta-a\" with 3 partitions:"), r.stdout());
+        assertTrue(r.stdout().contains("topic \"kcat-meta-b\" with 1 partitions:"), r.stdout());
+        assertTrue(r.stdout().contains("partition 2, leader 1, replicas: 1, isrs: 1"), r.stdout());
     }
 
     @Test
@@ -92,7 +91,7 @@ class KcatTest {
         String input = IntStream.range(0, 20).mapToObj(i -> "key" + i + ":value " + i).collect(Collectors.joining("\n")) + "\n";
         kcat(input, "-P", "-t", topic, "-p", "0", "-K:", "-H", "source=kcat", "-H", "trace=abc").assertOk();
 
-        Result r = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-f", "%k %s %h %o\\n");
+        CommandRun.Result r = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-f", "%k %s %h %o\\n");
         r.assertOk();
         List<String> expected = IntStream.range(0, 20)
                 .mapToObj(i -> "key" + i + " value " + i + " source=kcat,trace=abc " + i).toList();
@@ -121,7 +120,7 @@ class KcatTest {
                 .collect(Collectors.joining("\n")) + "\n";
         kcat(input, "-P", "-t", topic, "-p", "0", "-K:", "-z", codec).assertOk();
 
-        Result r = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-f", "%k=%s\\n");
+        CommandRun.Result r = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-f", "%k=%s\\n");
         r.assertOk();
         List<String> lines = r.lines();
         assertEquals(count, lines.size());
@@ -152,15 +151,15 @@ class KcatTest {
         createTopic(topic, 1);
         kcat("m0\nm1\nm2\nm3\nm4\n", "-P", "-t", topic, "-p", "0").assertOk();
 
-        Result lastTwo = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "-2", "-e", "-f", "%o %s\\n");
+        CommandRun.Result lastTwo = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "-2", "-e", "-f", "%o %s\\n");
         lastTwo.assertOk();
         assertEquals(List.of("3 m3", "4 m4"), lastTwo.lines());
 
-        Result all = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-f", "%o %s\\n");
+        CommandRun.Result all = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-f", "%o %s\\n");
         all.assertOk();
         assertEquals(List.of("0 m0", "1 m1", "2 m2", "3 m3", "4 m4"), all.lines());
 
-        Result fromThree = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "3", "-e", "-f", "%o %s\\n");
+        CommandRun.Result fromThree = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "3", "-e", "-f", "%o %s\\n");
         fromThree.assertOk();
         assertEquals(List.of("3 m3", "4 m4"), fromThree.lines());
     }
@@ -178,7 +177,7 @@ class KcatTest {
             }
             producer.flush();
         }
-        Result r = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-f", "%k %s %h %o\\n");
+        CommandRun.Result r = kcat(null, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-f", "%k %s %h %o\\n");
         r.assertOk();
         List<String> expected = IntStream.range(0, 50).mapToObj(i -> "ck" + i + " clients " + i + " from=java " + i).toList();
         assertEquals(expected, r.lines());
@@ -196,7 +195,7 @@ class KcatTest {
         }
         // -G: librdkafka's balanced consumer (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, OffsetCommit,
         // LeaveGroup); it commits what it consumed when it exits after -c records.
-        Result r = kcat(null, "-G", "kcat-consumers", "-X", "auto.offset.reset=earliest",
+        CommandRun.Result r = kcat(null, "-G", "kcat-consumers", "-X", "auto.offset.reset=earliest",
                 "-X", "session.timeout.ms=6000", "-c", "20", "-f", "%s\\n", topic);
         r.assertOk();
         assertEquals(IntStream.range(0, 20).mapToObj(i -> "g" + i).collect(Collectors.toSet()),
@@ -239,34 +238,10 @@ class KcatTest {
         return out;
     }
 
-    private record Result(int exitCode, String stdout, String stderr, List<String> command) {
-        void assertOk() {
-            assertEquals(0, exitCode, () -> "kcat failed: " + command + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr);
-        }
-
-        List<String> lines() {
-            return stdout.lines().toList();
-        }
-    }
-
     /** Runs kcat against the broker with a 10 s metadata timeout; stdin is {@code input} (or empty). */
-    private static Result kcat(String input, String... args) throws Exception {
+    private static CommandRun.Result kcat(String input, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(KCAT.toString(), "-b", broker.bootstrap(), "-m", "10"));
         command.addAll(List.of(args));
-        Path out = Files.createTempFile(dir, "kcat", ".out");
-        Path err = Files.createTempFile(dir, "kcat", ".err");
-        Path in = Files.createTempFile(dir, "kcat", ".in");
-        Files.writeString(in, input == null ? "" : input);
-        Process p = new ProcessBuilder(command)
-                .redirectInput(in.toFile())
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
-        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            fail("kcat did not finish within " + TIMEOUT_SECONDS + " s: " + command + "\nstdout:\n"
-                    + Files.readString(out) + "\nstderr:\n" + Files.readString(err));
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err), command);
+        return CommandRun.run(dir, command, input, TIMEOUT_SECONDS);
     }
 }
