@@ -58,7 +58,27 @@ public final class BrokerConfig {
             key("offsets.retention.minutes", ConfigType.INT, "10080", atLeast(1),
                     "committed offsets of a group that has been empty this long are removed"),
             key("offsets.retention.check.interval.ms", ConfigType.LONG, "600000", atLeast(1), "how often offset retention runs"),
-            key("offset.metadata.max.bytes", ConfigType.INT, "4096", atLeast(0), "largest metadata string of a committed offset"));
+            key("offset.metadata.max.bytes", ConfigType.INT, "4096", atLeast(0), "largest metadata string of a committed offset"),
+            key("cluster.listen", ConfigType.STRING, "", ANY,
+                    "host:port of this broker's Hazelcast member; empty runs a standalone broker without Hazelcast"),
+            key("cluster.members", ConfigType.LIST, "", ANY, "host:port seed list of Hazelcast members (TCP/IP join)"),
+            key("cluster.name", ConfigType.STRING, "weir", ANY, "Hazelcast cluster name; brokers only join a cluster of the same name"),
+            key("cluster.cp.members", ConfigType.INT, "3", atLeast(0),
+                    "brokers in the CP subsystem (Raft) holding controller lock and metadata; 0 or fewer than 3 brokers disables it"),
+            key("broker.rack", ConfigType.STRING, "", ANY, "rack of this broker; replicas of a partition spread over racks"),
+            key("broker.heartbeat.interval.ms", ConfigType.LONG, "1000", atLeast(1000),
+                    "how often cluster members heartbeat each other (rounded to whole seconds)"),
+            key("broker.session.timeout.ms", ConfigType.LONG, "9000", atLeast(2000),
+                    "a broker not heard from this long is declared dead and loses its leaderships (whole seconds)"),
+            key("replica.lag.time.max.ms", ConfigType.LONG, "30000", atLeast(1),
+                    "a follower that has not caught up with the leader for this long leaves the ISR"),
+            key("replica.fetch.max.bytes", ConfigType.INT, "1048576", atLeast(1), "bytes per partition a follower fetches at once"),
+            key("replica.fetch.response.max.bytes", ConfigType.INT, "10485760", atLeast(1), "bytes per follower fetch response"),
+            key("replica.fetch.wait.max.ms", ConfigType.INT, "500", atLeast(0), "how long a follower fetch waits for data"),
+            key("replica.fetch.backoff.ms", ConfigType.INT, "1000", atLeast(0), "pause after a failed follower fetch"),
+            key("replica.socket.timeout.ms", ConfigType.INT, "30000", atLeast(1), "socket timeout of follower fetches"),
+            key("auto.leader.rebalance.enable", ConfigType.BOOLEAN, "true", ANY,
+                    "give leadership back to the preferred replica once it is in sync again"));
 
     private static ConfigKey key(String name, ConfigType type, String def, ConfigKey.Rule rule, String doc) {
         return new ConfigKey(name, type, def, rule, null, doc);
@@ -151,6 +171,14 @@ public final class BrokerConfig {
 
     public int nodeId() {
         return getInt("node.id");
+    }
+
+    public String getString(String key) {
+        return String.valueOf(value(key));
+    }
+
+    public List<String> getList(String key) {
+        return ((List<?>) value(key)).stream().map(String::valueOf).toList();
     }
 
     public List<Path> logDirs() {
