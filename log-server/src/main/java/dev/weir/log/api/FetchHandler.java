@@ -20,9 +20,11 @@ import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 
 /**
- * Fetch for consumers: reads each partition below its high watermark, within the per-partition and
- * per-response byte limits, and long-polls (max.wait.ms) until min.bytes are there. Fetch sessions
- * are not kept: every response is full and carries session id 0, which clients accept.
+ * Fetch for consumers and followers. Consumers read each partition below its high watermark (or last
+ * stable offset), within the per-partition and per-response byte limits, and long-poll (max.wait.ms)
+ * until min.bytes are there. A follower (replica id >= 0) reads up to the log end, and its fetch offset
+ * tells the leader how far it has replicated, which moves the high watermark and the ISR. Fetch
+ * sessions are not kept: every response is full and carries session id 0, which clients accept.
  */
 final class FetchHandler {
     private static final byte READ_COMMITTED = 1;
@@ -43,7 +45,7 @@ final class FetchHandler {
 
     CompletableFuture<FetchResponseData> fetch(RequestContext ctx, FetchRequestData request) {
         List<Wanted> wanted = resolve(ctx, request);
-        FetchResponseData first = read(wanted, request);
+        FetchResponseData first = read(ctx, wanted, request);
         int bytes = responseBytes(first);
         if (request.maxWaitMs() <= 0 || bytes >= request.minBytes() || hasErrors(first) || wanted.isEmpty()) {
             return CompletableFuture.completedFuture(first);
@@ -52,7 +54,7 @@ final class FetchHandler {
         List<TopicPartition> watched = wanted.stream()
                 .map(w -> new TopicPartition(w.name(), w.partition().partition())).toList();
         purgatory.watch(watched, request.maxWaitMs(), expired -> {
-            FetchResponseData again = read(wanted, request);
+            FetchResponseData again = read(ctx, wanted, request);
             if (expired || responseBytes(again) >= request.minBytes() || hasErrors(again)) {
                 result.complete(again);
                 return true;
@@ -77,9 +79,16 @@ final class FetchHandler {
         return out;
     }
 
-    private FetchResponseData read(List<Wanted> wanted, FetchRequestData request) {
+    private static int replicaId(RequestContext ctx, FetchRequestData request) {
+        return ctx.apiVersion() >= 15 ? request.replicaState().replicaId() : request.replicaId();
+    }
+
+    private FetchResponseData read(RequestContext ctx, List<Wanted> wanted, FetchRequestData request) {
         FetchResponseData response = new FetchResponseData().setSessionId(0).setErrorCode(ErrorCode.NONE.code());
-        boolean readCommitted = request.isolationLevel() == READ_COMMITTED;
+        int replicaId = replicaId(ctx, request);
+        boolean fromFollower = replicaId >= 0;
+        boolean readCommitted = !fromFollower && request.isolationLevel() == READ_COMMITTED;
+        long now = System.currentTimeMillis();
         int remaining = request.maxBytes();
         FetchResponseData.FetchableTopicResponse current = null;
         FetchRequestData.FetchTopic currentTopic = null;
@@ -102,8 +111,13 @@ final class FetchHandler {
             try {
                 Partition partition = partitions.leader(w.name(), w.partition().partition());
                 checkLeaderEpoch(partition, w.partition().currentLeaderEpoch());
+                if (fromFollower) {
+                    partition.onFollowerFetch(replicaId, w.partition().fetchOffset(), now,
+                            partitions.replicas().isrProposals());
+                }
                 long hw = partition.highWatermark();
-                long upTo = readCommitted ? partition.lastStableOffset() : hw;
+                long upTo = fromFollower ? partition.log().logEndOffset()
+                        : readCommitted ? partition.lastStableOffset() : hw;
                 out.setHighWatermark(hw).setLastStableOffset(partition.lastStableOffset());
                 int maxBytes = Math.min(w.partition().partitionMaxBytes(), Math.max(remaining, 0));
                 // KIP-74: the first non-empty partition may exceed the limits so a large batch still moves.

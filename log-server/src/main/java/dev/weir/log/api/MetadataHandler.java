@@ -107,14 +107,21 @@ final class MetadataHandler {
                 .setTopicId(topic.id())
                 .setIsInternal(topic.isInternal())
                 .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+        MetadataImage image = metadata.current();
+        // A broker cut off from its cluster's majority cannot know who leads now: it says no leader is
+        // available, so clients ask another broker.
+        boolean isolated = metadata.isolated();
         for (PartitionImage p : topic.partitions()) {
+            boolean leaderAvailable = !isolated && p.leader() != PartitionImage.NO_LEADER
+                    && image.brokers().containsKey(p.leader());
             out.partitions().add(new MetadataResponsePartition()
+                    .setErrorCode(leaderAvailable ? ErrorCode.NONE.code() : ErrorCode.LEADER_NOT_AVAILABLE.code())
                     .setPartitionIndex(p.partition())
-                    .setLeaderId(p.leader())
+                    .setLeaderId(leaderAvailable ? p.leader() : PartitionImage.NO_LEADER)
                     .setLeaderEpoch(p.leaderEpoch())
                     .setReplicaNodes(new ArrayList<>(p.replicas()))
                     .setIsrNodes(new ArrayList<>(p.isr()))
-                    .setOfflineReplicas(List.of()));
+                    .setOfflineReplicas(p.replicas().stream().filter(r -> !image.brokers().containsKey(r)).toList()));
         }
         return out;
     }

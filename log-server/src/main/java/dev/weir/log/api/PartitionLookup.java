@@ -28,8 +28,14 @@ final class PartitionLookup {
         if (partition < 0 || partition >= image.partitions().size()) {
             throw new UnknownTopicOrPartitionException("topic '" + topic + "' has no partition " + partition);
         }
-        return replicas.partition(new TopicPartition(topic, partition)).orElseThrow(() ->
-                new NotLeaderOrFollowerException("this broker does not lead " + topic + "-" + partition));
+        Partition led = replicas.partition(new TopicPartition(topic, partition))
+                .filter(Partition::isLeader)
+                .orElseThrow(() -> new NotLeaderOrFollowerException("this broker does not lead " + topic + "-" + partition));
+        if (replicas.isolated()) {
+            throw new NotLeaderOrFollowerException("this broker is cut off from the majority of its cluster and "
+                    + "cannot act as leader of " + topic + "-" + partition);
+        }
+        return led;
     }
 
     ReplicaManager replicas() {

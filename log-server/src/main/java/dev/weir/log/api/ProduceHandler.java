@@ -50,7 +50,7 @@ final class ProduceHandler {
                     }
                     ProducedRecordsValidator.validate(batches, partition.log().config().cleanup().compact()
                             ? partition.topicPartition().toString() : null);
-                    LogAppendInfo info = partition.appendAsLeader(batches);
+                    LogAppendInfo info = partition.appendAsLeader(batches, acks == -1);
                     partitions.replicas().fetchPurgatory().onNewData(partition.topicPartition());
                     out.setBaseOffset(info.firstOffset())
                             .setLogAppendTimeMs(info.logAppendTime())

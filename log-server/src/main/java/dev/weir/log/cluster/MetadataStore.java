@@ -1,12 +1,16 @@
 package dev.weir.log.cluster;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.kafka.common.TopicPartition;
 
 /**
- * The source of truth for topics, partition placement and topic configs. Writes are validated by
- * the caller and applied atomically; listeners see every new image in order. A single broker keeps
- * it locally ({@link LocalMetadataStore}); a cluster will keep it in Hazelcast's CP subsystem.
+ * The source of truth for brokers, topics, partition placement and topic configs. Writes are
+ * validated by the caller and applied atomically; when a write returns, {@link #current()} already
+ * shows it; listeners see every new image in order. A standalone broker keeps it locally
+ * ({@link LocalMetadataStore}); a cluster keeps it in Hazelcast's CP subsystem, written by the
+ * controller ({@code cluster.hazelcast.HazelcastMetadataStore}).
  */
 public interface MetadataStore extends AutoCloseable {
     MetadataImage current();
@@ -28,6 +32,23 @@ public interface MetadataStore extends AutoCloseable {
 
     /** Reserves {@code count} producer ids and returns the first; never returns an id twice, across restarts too. */
     long allocateProducerIds(int count);
+
+    /**
+     * A partition leader changes its ISR; refused (with Kafka's exception) if it no longer leads at
+     * {@code leaderEpoch} or {@code partitionEpoch} is not the current one.
+     */
+    void alterPartition(TopicPartition partition, int leaderId, int leaderEpoch, int partitionEpoch, List<Integer> isr);
+
+    /** Moves a partition to {@code targetReplicas}; null cancels a reassignment in progress. */
+    void reassignPartition(TopicPartition partition, List<Integer> targetReplicas);
+
+    /**
+     * True while this broker is cut off from the majority of its cluster: it then must not act as a
+     * leader, because the majority may already have elected another.
+     */
+    default boolean isolated() {
+        return false;
+    }
 
     /** Called with every new image, in order, after the change is durable. */
     void addListener(Consumer<MetadataImage> listener);

@@ -26,7 +26,9 @@ public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, 
                 broker.getInt("group.max.session.timeout.ms"),
                 broker.getInt("group.max.size"),
                 broker.getInt("offsets.topic.num.partitions"),
-                broker.getInt("offsets.topic.replication.factor"),
+                // A standalone broker, or a cluster smaller than the factor, gets what its size allows.
+                Math.min(broker.getInt("offsets.topic.replication.factor"),
+                        broker.getString("cluster.listen").isBlank() ? 1 : Math.max(1, broker.getList("cluster.members").size())),
                 broker.getInt("offsets.retention.minutes") * 60_000L,
                 broker.getLong("offsets.retention.check.interval.ms"),
                 broker.getInt("offset.metadata.max.bytes"));

@@ -138,11 +138,12 @@ public final class GroupCoordinator implements AutoCloseable {
             if (image.topic(OFFSETS_TOPIC).isPresent()) {
                 return;
             }
-            int brokers = Math.max(1, image.brokers().size());
-            int rf = Math.min(config.offsetsTopicReplicationFactor(), brokers);
-            if (rf < config.offsetsTopicReplicationFactor()) {
-                log.info("creating {} with replication factor {} instead of offsets.topic.replication.factor={}: "
-                        + "the cluster has {} broker(s)", OFFSETS_TOPIC, rf, config.offsetsTopicReplicationFactor(), brokers);
+            int brokers = image.brokers().size();
+            int rf = config.offsetsTopicReplicationFactor();
+            if (brokers < rf) {
+                throw new org.apache.kafka.common.errors.CoordinatorNotAvailableException("waiting for " + rf
+                        + " live brokers to create " + OFFSETS_TOPIC + " (offsets.topic.replication.factor); "
+                        + brokers + " registered so far");
             }
             // Compact only (no time or size retention): offsets leave the log by compaction of tombstones.
             Map<String, String> configs = Map.of("cleanup.policy", "compact", "segment.bytes", OFFSETS_SEGMENT_BYTES);

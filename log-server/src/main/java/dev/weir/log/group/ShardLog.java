@@ -53,10 +53,13 @@ final class ShardLog {
         return partition.awaitHighWatermark(lastOffset + 1);
     }
 
-    /** Visits every record from the log start up to the high watermark, in offset order. */
+    /**
+     * Visits every record from the log start up to the log end, in offset order. A new leader loads up to its
+     * log end, not its high watermark: it never truncates its own log, so everything in it becomes committed.
+     */
     void replay(KeyValueBatches.Visitor visitor) {
         long next = partition.log().logStartOffset();
-        long end = partition.highWatermark();
+        long end = partition.log().logEndOffset();
         while (next < end) {
             LogReadInfo read = partition.log().read(next, READ_BYTES, end, true);
             FileSlice slice = read.records();

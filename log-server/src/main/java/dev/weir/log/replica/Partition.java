@@ -1,40 +1,93 @@
 package dev.weir.log.replica;
 
+import dev.weir.log.cluster.PartitionImage;
 import dev.weir.log.storage.LogAppendInfo;
 import dev.weir.log.storage.PartitionLog;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 
 /**
- * A partition this broker leads: its log, leader epoch and high watermark. Consumers read only
- * below the high watermark. With a single replica the in-sync set is just the leader, so the high
- * watermark follows the log end offset; with followers it will be the smallest log end offset
- * of the in-sync replicas, and acks=all writes wait in {@link #awaitHighWatermark} until it covers them.
+ * A partition hosted on this broker, as leader or follower, with its log and high watermark.
  *
- * <p>Thread-safety: appends are serialized by the log; the high watermark is published through a
- * volatile field; waiters are guarded by this object.
+ * <p>As <b>leader</b> it tracks each follower's log end offset (the offset of its last fetch) and when it
+ * last caught up. The high watermark is the smallest log end offset over the ISR, counting followers whose
+ * addition to the ISR is pending (so a follower joining the ISR never lags the high watermark it then
+ * guarantees). A follower that caught up to the high watermark is proposed for the ISR; one that has not
+ * caught up for {@code replica.lag.time.max.ms} is proposed for removal; proposals go to the controller
+ * through {@link IsrProposals} with the leader epoch and partition epoch, and only take effect when the
+ * committed image comes back. acks=all appends wait in {@link #awaitHighWatermark}.
+ *
+ * <p>As <b>follower</b> its log is written by the replica fetcher and its high watermark is the leader's,
+ * capped at its own log end.
+ *
+ * <pre>
+ *   (new) --image: leader here--> LEADER  --image: leader elsewhere / none--> FOLLOWER
+ *   FOLLOWER --image: leader here--> LEADER (new leader epoch; follower states start unknown)
+ * </pre>
+ *
+ * <p>Thread-safety: role, ISR and follower state are guarded by this object; the high watermark and
+ * leader epoch are volatile for lock-free reads; appends are serialized by the log.
  */
 public final class Partition {
+    /** Where a leader sends ISR changes; implementations commit them asynchronously. */
+    public interface IsrProposals {
+        void propose(Partition partition, int leaderEpoch, int partitionEpoch, List<Integer> isr);
+    }
+
+    public enum Role { LEADER, FOLLOWER }
+
+    private static final long UNKNOWN = -1;
+
     private final TopicPartition topicPartition;
     private final Uuid topicId;
     private final PartitionLog log;
-    private volatile int leaderEpoch;
+    private final int localNode;
+    private final Runnable onHighWatermarkMoved;
+    private volatile Role role = Role.FOLLOWER;
+    private volatile int leaderId = PartitionImage.NO_LEADER;
+    private volatile int leaderEpoch = -1;
     private volatile long highWatermark;
+    private volatile int minInsyncReplicas = 1;
+    private List<Integer> replicas = List.of();
+    private List<Integer> isr = List.of();
+    private int partitionEpoch = -1;
+    private List<Integer> pendingIsr;
+    private long leaderEpochStartOffset;
+    private final Map<Integer, FollowerState> followers = new HashMap<>();
     private final List<HighWatermarkWaiter> waiters = new ArrayList<>();
 
     private record HighWatermarkWaiter(long offset, CompletableFuture<Void> future) {}
 
-    Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, int leaderEpoch) {
+    /** What a leader knows of one follower. */
+    private static final class FollowerState {
+        long logEndOffset = UNKNOWN;
+        long lastCaughtUpMs;
+        long lastFetchMs;
+        long leaderEndAtLastFetch = UNKNOWN;
+
+        FollowerState(long now) {
+            this.lastCaughtUpMs = now;
+        }
+    }
+
+    Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, int localNode, Runnable onHighWatermarkMoved) {
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.log = log;
-        this.leaderEpoch = leaderEpoch;
-        this.highWatermark = log.logEndOffset();
+        this.localNode = localNode;
+        this.onHighWatermarkMoved = onHighWatermarkMoved;
+        this.highWatermark = Math.max(log.logStartOffset(), Math.min(log.recoveryPoint(), log.logEndOffset()));
     }
 
     public TopicPartition topicPartition() {
@@ -53,8 +106,12 @@ public final class Partition {
         return leaderEpoch;
     }
 
-    void setLeaderEpoch(int leaderEpoch) {
-        this.leaderEpoch = leaderEpoch;
+    public int leaderId() {
+        return leaderId;
+    }
+
+    public boolean isLeader() {
+        return role == Role.LEADER;
     }
 
     public long highWatermark() {
@@ -66,11 +123,173 @@ public final class Partition {
         return highWatermark;
     }
 
-    public LogAppendInfo appendAsLeader(ByteBuffer batches) {
-        LogAppendInfo info = log.appendAsLeader(batches, leaderEpoch);
-        // The leader is the whole in-sync set of a single-replica partition.
-        advanceHighWatermark(log.logEndOffset());
+    public synchronized List<Integer> isr() {
+        return isr;
+    }
+
+    /** Takes over leadership at the image's leader epoch. */
+    synchronized void becomeLeader(PartitionImage image, long nowMs) {
+        boolean newEpoch = role != Role.LEADER || image.leaderEpoch() != leaderEpoch;
+        role = Role.LEADER;
+        leaderId = localNode;
+        leaderEpoch = image.leaderEpoch();
+        if (newEpoch) {
+            followers.clear();
+            pendingIsr = null;
+            leaderEpochStartOffset = log.logEndOffset();
+            log.assignLeaderEpoch(image.leaderEpoch(), leaderEpochStartOffset);
+        }
+        updateAssignment(image, nowMs);
+        maybeAdvanceHighWatermark();
+    }
+
+    /** Follows {@code image.leader()} (or nobody, while the partition is offline); parked acks=all writes fail. */
+    void becomeFollower(PartitionImage image) {
+        List<CompletableFuture<Void>> failed = new ArrayList<>();
+        synchronized (this) {
+            role = Role.FOLLOWER;
+            leaderId = image.leader();
+            leaderEpoch = image.leaderEpoch();
+            replicas = image.replicas();
+            isr = image.isr();
+            partitionEpoch = image.partitionEpoch();
+            followers.clear();
+            pendingIsr = null;
+            waiters.forEach(w -> failed.add(w.future()));
+            waiters.clear();
+        }
+        NotLeaderOrFollowerException e = new NotLeaderOrFollowerException("leadership of " + topicPartition
+                + " moved to broker " + image.leader() + " before the write was replicated");
+        failed.forEach(f -> f.completeExceptionally(e));
+    }
+
+    /** Same leader and epoch, new replicas or ISR (a committed ISR change, a reassignment step). */
+    synchronized void updateAssignment(PartitionImage image, long nowMs) {
+        replicas = image.replicas();
+        isr = image.isr();
+        partitionEpoch = image.partitionEpoch();
+        if (pendingIsr != null && pendingIsr.equals(isr)) {
+            pendingIsr = null;
+        }
+        if (role == Role.LEADER) {
+            followers.keySet().retainAll(replicas);
+            for (int r : replicas) {
+                if (r != localNode) {
+                    followers.computeIfAbsent(r, id -> new FollowerState(nowMs));
+                }
+            }
+            maybeAdvanceHighWatermark();
+        }
+    }
+
+    /** A pending ISR proposal failed or was superseded: the next fetch or lag check may propose again. */
+    synchronized void clearPendingIsr(List<Integer> proposed) {
+        if (proposed.equals(pendingIsr)) {
+            pendingIsr = null;
+        }
+    }
+
+    void setMinInsyncReplicas(int minInsyncReplicas) {
+        this.minInsyncReplicas = minInsyncReplicas;
+    }
+
+    /**
+     * Appends produced batches as leader.
+     *
+     * @param acksAll the producer waits for the ISR: refuse (NOT_ENOUGH_REPLICAS) while the ISR is smaller
+     *                than {@code min.insync.replicas}
+     */
+    public LogAppendInfo appendAsLeader(ByteBuffer batches, boolean acksAll) {
+        int epoch;
+        synchronized (this) {
+            if (role != Role.LEADER) {
+                throw new NotLeaderOrFollowerException("this broker does not lead " + topicPartition);
+            }
+            if (acksAll && isr.size() < minInsyncReplicas) {
+                throw new NotEnoughReplicasException("the ISR of " + topicPartition + " is " + isr
+                        + ", smaller than min.insync.replicas=" + minInsyncReplicas);
+            }
+            epoch = leaderEpoch;
+        }
+        LogAppendInfo info = log.appendAsLeader(batches, epoch);
+        long candidate;
+        synchronized (this) {
+            candidate = highWatermarkCandidate();
+        }
+        advanceHighWatermark(candidate);
         return info;
+    }
+
+    /** Appends without the ISR check (internal topics' coordinators). */
+    public LogAppendInfo appendAsLeader(ByteBuffer batches) {
+        return appendAsLeader(batches, false);
+    }
+
+    /**
+     * A follower fetched from {@code fetchOffset}: everything below it is on that follower. Updates its
+     * position, maybe proposes it for the ISR and moves the high watermark.
+     */
+    public void onFollowerFetch(int replicaId, long fetchOffset, long nowMs, IsrProposals proposals) {
+        Runnable proposal = null;
+        long candidate;
+        synchronized (this) {
+            if (role != Role.LEADER) {
+                throw new NotLeaderOrFollowerException("this broker does not lead " + topicPartition);
+            }
+            FollowerState state = followers.get(replicaId);
+            if (state == null) {
+                throw new NotLeaderOrFollowerException("broker " + replicaId + " is not a replica of " + topicPartition);
+            }
+            long leaderEnd = log.logEndOffset();
+            if (fetchOffset >= leaderEnd) {
+                state.lastCaughtUpMs = nowMs;
+            } else if (state.leaderEndAtLastFetch != UNKNOWN && fetchOffset >= state.leaderEndAtLastFetch) {
+                state.lastCaughtUpMs = Math.max(state.lastCaughtUpMs, state.lastFetchMs);
+            }
+            state.logEndOffset = fetchOffset;
+            state.lastFetchMs = nowMs;
+            state.leaderEndAtLastFetch = leaderEnd;
+            if (!isr.contains(replicaId) && pendingIsr == null && fetchOffset >= highWatermark
+                    && fetchOffset >= leaderEpochStartOffset) {
+                List<Integer> expanded = new ArrayList<>(isr);
+                expanded.add(replicaId);
+                proposal = propose(expanded, proposals);
+            }
+            candidate = highWatermarkCandidate();
+        }
+        advanceHighWatermark(candidate);
+        if (proposal != null) {
+            proposal.run();
+        }
+    }
+
+    /** Proposes removing followers that have not caught up for {@code maxLagMs}. */
+    void maybeShrinkIsr(long nowMs, long maxLagMs, IsrProposals proposals) {
+        Runnable proposal = null;
+        synchronized (this) {
+            if (role != Role.LEADER || pendingIsr != null) {
+                return;
+            }
+            List<Integer> shrunk = new ArrayList<>(isr);
+            shrunk.removeIf(r -> {
+                FollowerState state = followers.get(r);
+                return r != localNode && (state == null || nowMs - state.lastCaughtUpMs > maxLagMs);
+            });
+            if (shrunk.size() < isr.size()) {
+                proposal = propose(shrunk, proposals);
+            }
+        }
+        if (proposal != null) {
+            proposal.run();
+        }
+    }
+
+    private Runnable propose(List<Integer> newIsr, IsrProposals proposals) {
+        pendingIsr = List.copyOf(newIsr);
+        int epoch = leaderEpoch;
+        int pEpoch = partitionEpoch;
+        List<Integer> proposed = pendingIsr;
+        return () -> proposals.propose(this, epoch, pEpoch, proposed);
     }
 
     /** Completes once the high watermark is at least {@code offset}. */
@@ -79,15 +298,65 @@ public final class Partition {
             if (highWatermark >= offset) {
                 return CompletableFuture.completedFuture(null);
             }
+            if (role != Role.LEADER) {
+                return CompletableFuture.failedFuture(new NotLeaderOrFollowerException(
+                        "this broker no longer leads " + topicPartition));
+            }
             CompletableFuture<Void> future = new CompletableFuture<>();
             waiters.add(new HighWatermarkWaiter(offset, future));
             return future;
         }
     }
 
+    /** A follower learned the leader's high watermark. */
+    public void updateFollowerHighWatermark(long leaderHighWatermark) {
+        synchronized (this) {
+            if (role != Role.FOLLOWER) {
+                return;
+            }
+        }
+        advanceHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
+    }
+
+    /** After a follower truncated its log the high watermark must not point past its end. */
+    public synchronized void onTruncated() {
+        if (highWatermark > log.logEndOffset()) {
+            highWatermark = log.logEndOffset();
+        }
+    }
+
     /** After DeleteRecords or retention the high watermark never trails the log start. */
     void refreshAfterTruncationOfHead() {
         advanceHighWatermark(Math.max(highWatermark, log.logStartOffset()));
+    }
+
+    /** Holding this object's lock. */
+    private void maybeAdvanceHighWatermark() {
+        advanceHighWatermark(highWatermarkCandidate());
+    }
+
+    /** The smallest log end offset over the (maximal) ISR, or -1 while a position is unknown. Holding the lock. */
+    private long highWatermarkCandidate() {
+        if (role != Role.LEADER) {
+            return UNKNOWN;
+        }
+        long candidate = log.logEndOffset();
+        Set<Integer> counted = new LinkedHashSet<>(isr);
+        if (pendingIsr != null) {
+            counted.addAll(pendingIsr);
+        }
+        for (int r : counted) {
+            if (r == localNode) {
+                continue;
+            }
+            FollowerState state = followers.get(r);
+            long end = state == null ? UNKNOWN : state.logEndOffset;
+            if (end == UNKNOWN) {
+                return UNKNOWN; // a new leader waits until every in-sync follower has reported its position
+            }
+            candidate = Math.min(candidate, end);
+        }
+        return candidate;
     }
 
     private void advanceHighWatermark(long newHighWatermark) {
@@ -106,5 +375,6 @@ public final class Partition {
             }
         }
         ready.forEach(f -> f.complete(null));
+        onHighWatermarkMoved.run();
     }
 }

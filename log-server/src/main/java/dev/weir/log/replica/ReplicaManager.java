@@ -1,6 +1,8 @@
 package dev.weir.log.replica;
 
+import dev.weir.log.cluster.BrokerInfo;
 import dev.weir.log.cluster.MetadataImage;
+import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.cluster.PartitionImage;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.config.BrokerConfig;
@@ -8,35 +10,55 @@ import dev.weir.log.config.TopicConfigs;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogManager;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The partitions this broker hosts, kept in step with the metadata image: a partition assigned
- * here gets a log, a partition of a deleted (or deleted and re-created) topic loses its log, and
- * config changes reach the logs.
+ * The partitions this broker hosts, kept in step with the metadata image: a partition assigned here
+ * gets a log, a partition of a deleted (or re-created) topic or moved away loses its log, config
+ * changes reach the logs, and each partition leads or follows as the image says. Followed partitions
+ * are handed to the {@link ReplicaFetcherManager}; led partitions check their ISR for laggards every
+ * half {@code replica.lag.time.max.ms} and send ISR changes to the controller on a background thread.
  *
  * <p>Thread-safety: {@link #onMetadata} is serialized; lookups read a concurrent map.
  */
-public final class ReplicaManager {
+public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
     private final int nodeId;
     private final LogManager logs;
     private final BrokerConfig broker;
     private final FetchPurgatory fetchPurgatory;
+    private final MetadataStore metadata;
+    private final ExecutorService background;
+    private final ReplicaFetcherManager fetchers;
+    private final long maxLagMs;
+    private final ScheduledFuture<?> isrCheck;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> appliedConfigs = new HashMap<>();
+    private final Partition.IsrProposals isrProposals = this::proposeIsr;
 
-    public ReplicaManager(int nodeId, LogManager logs, BrokerConfig broker, FetchPurgatory fetchPurgatory) {
+    public ReplicaManager(int nodeId, LogManager logs, BrokerConfig broker, FetchPurgatory fetchPurgatory,
+                          MetadataStore metadata, ScheduledExecutorService scheduler, ExecutorService background) {
         this.nodeId = nodeId;
         this.logs = logs;
         this.broker = broker;
         this.fetchPurgatory = fetchPurgatory;
+        this.metadata = metadata;
+        this.background = background;
+        this.fetchers = new ReplicaFetcherManager(nodeId, broker, this);
+        this.maxLagMs = broker.getLong("replica.lag.time.max.ms");
+        long interval = Math.max(50, maxLagMs / 2);
+        this.isrCheck = scheduler.scheduleWithFixedDelay(this::shrinkLaggingIsrs, interval, interval, TimeUnit.MILLISECONDS);
     }
 
     public Optional<Partition> partition(TopicPartition tp) {
@@ -45,6 +67,19 @@ public final class ReplicaManager {
 
     public FetchPurgatory fetchPurgatory() {
         return fetchPurgatory;
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    /** True while this broker is cut off from its cluster's majority and must not lead. */
+    public boolean isolated() {
+        return metadata.isolated();
+    }
+
+    public Partition.IsrProposals isrProposals() {
+        return isrProposals;
     }
 
     public LogConfig logConfig(TopicImage topic) {
@@ -61,43 +96,112 @@ public final class ReplicaManager {
                 }
             }
         }
-        // Logs of topics that are gone (or were re-created under a new id) go first.
+        // Logs of topics that are gone (or were re-created under a new id, or moved away) go first.
         for (TopicPartition tp : Map.copyOf(logs.all()).keySet()) {
             Optional<TopicImage> topic = image.topic(tp.topic());
             Partition hosted = partitions.get(tp);
             boolean replaced = hosted != null && topic.isPresent() && !hosted.topicId().equals(topic.get().id());
             if (!wanted.containsKey(tp) || replaced) {
                 partitions.remove(tp);
-                log.info("deleting log of {} (topic deleted or re-created)", tp);
+                fetchers.remove(tp);
+                if (hosted != null) {
+                    hosted.becomeFollower(new PartitionImage(tp.partition(), PartitionImage.NO_LEADER,
+                            hosted.leaderEpoch(), List.of(), List.of(), 0));
+                }
+                log.info("deleting log of {} (topic deleted, re-created or moved to other brokers)", tp);
                 logs.delete(tp);
             }
         }
+        long now = System.currentTimeMillis();
         for (TopicImage topic : image.topics().values()) {
-            LogConfig config = logConfig(topic);
+            TopicConfigs.Resolved resolved = TopicConfigs.resolve(topic.configs(), broker);
+            LogConfig config = resolved.toLogConfig();
+            int minIsr = resolved.getInt(TopicConfigs.MIN_INSYNC_REPLICAS);
             boolean configChanged = !topic.configs().equals(appliedConfigs.get(topic.name()));
             for (PartitionImage p : topic.partitions()) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partition());
                 if (!wanted.containsKey(tp)) {
                     continue;
                 }
-                Partition existing = partitions.get(tp);
-                if (existing == null) {
-                    partitions.put(tp, new Partition(tp, topic.id(), logs.getOrCreate(tp, config), p.leaderEpoch()));
-                } else {
-                    existing.setLeaderEpoch(p.leaderEpoch());
-                    if (configChanged) {
-                        existing.log().updateConfig(config);
-                    }
+                Partition partition = partitions.get(tp);
+                if (partition == null) {
+                    partition = new Partition(tp, topic.id(), logs.getOrCreate(tp, config), nodeId,
+                            () -> fetchPurgatory.onNewData(tp));
+                    partitions.put(tp, partition);
+                } else if (configChanged) {
+                    partition.log().updateConfig(config);
                 }
+                partition.setMinInsyncReplicas(minIsr);
+                applyRole(partition, p, image, now);
             }
             appliedConfigs.put(topic.name(), topic.configs());
         }
         appliedConfigs.keySet().retainAll(image.topics().keySet());
     }
 
+    private void applyRole(Partition partition, PartitionImage p, MetadataImage image, long now) {
+        TopicPartition tp = partition.topicPartition();
+        if (p.leader() == nodeId) {
+            if (!partition.isLeader() || partition.leaderEpoch() != p.leaderEpoch()) {
+                fetchers.remove(tp);
+                partition.becomeLeader(p, now);
+                log.info("{}: leader at epoch {} (ISR {})", tp, p.leaderEpoch(), p.isr());
+            } else {
+                partition.updateAssignment(p, now);
+            }
+            return;
+        }
+        BrokerInfo leader = image.brokers().get(p.leader());
+        boolean changed = partition.isLeader() || partition.leaderEpoch() != p.leaderEpoch()
+                || partition.leaderId() != p.leader();
+        if (changed) {
+            partition.becomeFollower(p);
+            fetchers.remove(tp);
+            log.info("{}: follower of broker {} at epoch {}", tp, p.leader(), p.leaderEpoch());
+        } else {
+            partition.updateAssignment(p, now);
+        }
+        if (leader != null) {
+            fetchers.follow(partition, leader);
+        } else {
+            fetchers.remove(tp);
+        }
+    }
+
+    private void proposeIsr(Partition partition, int leaderEpoch, int partitionEpoch, List<Integer> isr) {
+        background.execute(() -> {
+            TopicPartition tp = partition.topicPartition();
+            try {
+                metadata.alterPartition(tp, nodeId, leaderEpoch, partitionEpoch, isr);
+                log.info("{}: ISR is now {}", tp, isr);
+            } catch (RuntimeException e) {
+                log.info("{}: ISR change to {} refused: {}", tp, isr, e.getMessage());
+            } finally {
+                partition.clearPendingIsr(isr);
+            }
+        });
+    }
+
+    private void shrinkLaggingIsrs() {
+        long now = System.currentTimeMillis();
+        for (Partition p : partitions.values()) {
+            try {
+                p.maybeShrinkIsr(now, maxLagMs, isrProposals);
+            } catch (RuntimeException e) {
+                log.warn("{}: ISR check failed", p.topicPartition(), e);
+            }
+        }
+    }
+
     /** After DeleteRecords moved the log start offset. */
     public void onLogStartMoved(Partition partition) {
         partition.refreshAfterTruncationOfHead();
         fetchPurgatory.onNewData(partition.topicPartition());
+    }
+
+    @Override
+    public void close() {
+        isrCheck.cancel(false);
+        fetchers.close();
     }
 }

@@ -1,10 +1,12 @@
 package dev.weir.log.server;
 
+import dev.weir.log.concurrent.NamedThreads;
 import dev.weir.log.api.BrokerApis;
 import dev.weir.log.cluster.BrokerInfo;
 import dev.weir.log.cluster.LocalMetadataStore;
 import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.cluster.TopicImage;
+import dev.weir.log.cluster.hazelcast.HazelcastMetadataStore;
 import dev.weir.log.config.BrokerConfig;
 import dev.weir.log.config.TopicConfigs;
 import dev.weir.log.group.GroupConfig;
@@ -42,7 +44,9 @@ public final class WeirBroker implements AutoCloseable {
     private final BrokerConfig config;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService requestHandlers;
+    private final ExecutorService isrWorkers;
     private final MetadataStore metadata;
+    private final ReplicaManager replicas;
     private final LogManager logs;
     private final GroupCoordinator groups;
     private final Vertx vertx;
@@ -57,7 +61,8 @@ public final class WeirBroker implements AutoCloseable {
         this.scheduler = Executors.newScheduledThreadPool(2, new NamedThreads("weir-scheduler"));
         this.requestHandlers = Executors.newFixedThreadPool(config.getInt("num.io.threads"),
                 new NamedThreads("weir-request-handler"));
-        this.metadata = LocalMetadataStore.open(logDirs.get(0), config.nodeId());
+        this.isrWorkers = Executors.newFixedThreadPool(2, new NamedThreads("weir-isr-changes"));
+        this.metadata = openMetadata(config, logDirs.get(0));
         this.logs = LogManager.open(logDirs, Clock.systemUTC(), scheduler,
                 config.getLong("log.retention.check.interval.ms"), config.getLong("log.flush.scheduler.interval.ms"),
                 this::logConfigOf);
@@ -66,7 +71,7 @@ public final class WeirBroker implements AutoCloseable {
                     config.getInt("log.cleaner.threads"), config.getLong("log.cleaner.dedupe.buffer.size")));
         }
         FetchPurgatory purgatory = new FetchPurgatory(scheduler, requestHandlers);
-        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs, config, purgatory);
+        this.replicas = new ReplicaManager(config.nodeId(), logs, config, purgatory, metadata, scheduler, isrWorkers);
         replicas.onMetadata(metadata.current());
         metadata.addListener(replicas::onMetadata);
 
@@ -87,7 +92,18 @@ public final class WeirBroker implements AutoCloseable {
         BrokerConfig.Listener advertised = config.advertisedListeners().get(0);
         this.advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
         int advertisedPort = advertised.port() == 0 ? port : advertised.port();
-        metadata.registerBroker(new BrokerInfo(config.nodeId(), advertisedHost, advertisedPort, null));
+        String rack = config.getString("broker.rack");
+        metadata.registerBroker(new BrokerInfo(config.nodeId(), advertisedHost, advertisedPort,
+                rack.isBlank() ? null : rack));
+    }
+
+    /** A standalone broker keeps metadata in a local file; a broker with {@code cluster.listen} joins its cluster. */
+    private static MetadataStore openMetadata(BrokerConfig config, Path dir) {
+        if (config.getString("cluster.listen").isBlank()) {
+            return LocalMetadataStore.open(dir, config.nodeId());
+        }
+        return HazelcastMetadataStore.start(config, dir, topic -> (Boolean) TopicConfigs.resolve(topic.configs(), config)
+                .values().get("unclean.leader.election.enable"));
     }
 
     /** Starts a broker; throws with a message naming the problem when the config or the disk is unusable. */
@@ -118,6 +134,26 @@ public final class WeirBroker implements AutoCloseable {
         return groups;
     }
 
+    /**
+     * Drops out of the cluster at once, without telling anyone, then stops (in-process tests of broker
+     * failure; a standalone broker just stops). The cluster sees what it would see of a crash.
+     */
+    public synchronized void halt() {
+        if (metadata instanceof HazelcastMetadataStore cluster) {
+            cluster.crash();
+        }
+        close();
+    }
+
+    /** The metadata store (tests look at the image). */
+    public MetadataStore metadata() {
+        return metadata;
+    }
+
+    public ReplicaManager replicas() {
+        return replicas;
+    }
+
     /** Stops accepting connections, finishes with the logs (clean-shutdown markers) and releases the dirs. */
     @Override
     public synchronized void close() {
@@ -138,6 +174,8 @@ public final class WeirBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         groups.close();
+        replicas.close();
+        isrWorkers.shutdownNow();
         logs.close();
         metadata.close();
         scheduler.shutdownNow();

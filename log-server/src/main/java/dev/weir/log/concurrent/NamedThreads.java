@@ -1,14 +1,14 @@
-package dev.weir.log.server;
+package dev.weir.log.concurrent;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Daemon threads named {@code prefix-N}, so thread dumps say what each pool is for. */
-final class NamedThreads implements ThreadFactory {
+public final class NamedThreads implements ThreadFactory {
     private final String prefix;
     private final AtomicInteger counter = new AtomicInteger();
 
-    NamedThreads(String prefix) {
+    public NamedThreads(String prefix) {
         this.prefix = prefix;
     }
 
