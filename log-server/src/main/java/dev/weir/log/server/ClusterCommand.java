@@ -282,7 +282,7 @@ public final class ClusterCommand implements Callable<Integer> {
             stopping = true;
             events.add(new StopRequested());
             try {
-                finished.await(stopTimeoutMs + 15_000, TimeUnit.MILLISECONDS);
+                finished.await(Math.min(stopTimeoutMs, Long.MAX_VALUE / 2) + 15_000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -292,7 +292,7 @@ public final class ClusterCommand implements Callable<Integer> {
         }
 
         private int loop() throws InterruptedException {
-            out.println("weir cluster: starting " + plan.size() + " brokers, data in " + dir + " (stop with Ctrl-C)");
+            out.println("weir cluster: starting " + brokers(plan.size()) + ", data in " + dir + " (stop with Ctrl-C)");
             List<String> jvm = new ArrayList<>(options(System.getenv("WEIR_HEAP_OPTS"), DEFAULT_HEAP));
             jvm.addAll(options(System.getenv("WEIR_JVM_OPTS"), ""));
             for (BrokerPlan b : plan) {
@@ -315,7 +315,8 @@ public final class ClusterCommand implements Callable<Integer> {
                     return stopAll(EXIT_OK);
                 }
                 if (event instanceof Ready && ++ready == plan.size()) {
-                    out.println("weir cluster: all " + plan.size() + " brokers ready; bootstrap servers: " + bootstrap);
+                    out.println("weir cluster: " + (plan.size() == 1 ? "" : "all ") + brokers(plan.size())
+                            + " ready; bootstrap servers: " + bootstrap);
                 }
                 if (event instanceof Exited exited && !stopping) {
                     Child child = exited.child();
@@ -340,8 +341,7 @@ public final class ClusterCommand implements Callable<Integer> {
             stopping = true;
             List<Child> running = children.stream().filter(Child::isAlive).toList();
             if (!running.isEmpty()) {
-                out.println("weir cluster: stopping " + running.size() + " broker" + (running.size() == 1 ? "" : "s")
-                        + " (SIGTERM; SIGKILL after " + stopTimeoutMs + " ms)");
+                out.println("weir cluster: stopping " + brokers(running.size()) + " (SIGTERM; SIGKILL after " + stopTimeoutMs + " ms)");
             }
             running.forEach(Child::terminate);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stopTimeoutMs);
@@ -363,6 +363,10 @@ public final class ClusterCommand implements Callable<Integer> {
                     .map(c -> String.valueOf(c.plan().nodeId())).collect(Collectors.joining(", ")));
             return EXIT_FAILED;
         }
+    }
+
+    private static String brokers(int n) {
+        return n == 1 ? "1 broker" : n + " brokers";
     }
 
     private static List<String> options(String value, String otherwise) {
