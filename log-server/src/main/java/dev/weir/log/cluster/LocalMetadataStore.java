@@ -70,7 +70,7 @@ public final class LocalMetadataStore implements MetadataStore {
 
     @Override
     public synchronized TopicImage createPartitions(String name, int totalPartitions) {
-        apply(MetadataChanges.createPartitions(image, name, totalPartitions, 0));
+        apply(MetadataChanges.createPartitions(image, name, totalPartitions));
         return image.topics().get(name);
     }
 

@@ -34,14 +34,17 @@ public final class MetadataChanges {
     public record Result<T>(MetadataImage image, T value) {}
 
     public static MetadataImage createTopic(MetadataImage image, String name, Uuid id, int partitions,
-                                            int replicationFactor, Map<String, String> configs, int startIndex) {
+                                            int replicationFactor, Map<String, String> configs, long seed) {
         if (image.topics().containsKey(name)) {
             throw new TopicExistsException("topic '" + name + "' already exists");
         }
         if (partitions < 1) {
             throw new InvalidPartitionsException("a topic needs at least one partition, not " + partitions);
         }
-        List<List<Integer>> assignment = assign(image, 0, partitions, replicationFactor, startIndex);
+        Map<Integer, Integer> leaderCounts = new HashMap<>();
+        image.topics().values().forEach(t -> t.partitions().forEach(p -> leaderCounts.merge(p.leader(), 1, Integer::sum)));
+        List<List<Integer>> assignment = ReplicaPlacement.assignNewTopic(slots(image), partitions, replicationFactor,
+                leaderCounts, seed);
         List<PartitionImage> parts = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             List<Integer> replicas = assignment.get(p);
@@ -58,15 +61,16 @@ public final class MetadataChanges {
         return image.withTopics(topics);
     }
 
-    public static MetadataImage createPartitions(MetadataImage image, String name, int totalPartitions, int startIndex) {
+    public static MetadataImage createPartitions(MetadataImage image, String name, int totalPartitions) {
         TopicImage topic = existing(image, name);
         int current = topic.partitions().size();
         if (totalPartitions <= current) {
             throw new InvalidPartitionsException("topic '" + name + "' has " + current
                     + " partitions; the new count must be larger, not " + totalPartitions);
         }
-        int rf = topic.partitions().get(0).targetReplicas().size();
-        List<List<Integer>> assignment = assign(image, current, totalPartitions - current, rf, startIndex);
+        List<List<Integer>> existing = topic.partitions().stream().map(PartitionImage::targetReplicas).toList();
+        List<List<Integer>> assignment = ReplicaPlacement.assignAddedPartitions(slots(image), existing,
+                totalPartitions - current);
         List<PartitionImage> parts = new ArrayList<>(topic.partitions());
         for (int i = 0; i < assignment.size(); i++) {
             List<Integer> replicas = assignment.get(i);
@@ -308,25 +312,7 @@ public final class MetadataChanges {
         return topic;
     }
 
-    /** Replica lists for new partitions; the first replica of each is its preferred leader. */
-    private static List<List<Integer>> assign(MetadataImage image, int firstPartition, int count,
-                                              int replicationFactor, int startIndex) {
-        List<Integer> brokers = image.brokers().keySet().stream().sorted().toList();
-        if (replicationFactor < 1 || replicationFactor > brokers.size()) {
-            throw new InvalidReplicationFactorException("replication factor " + replicationFactor
-                    + " is not possible with " + brokers.size() + " live broker(s); use a value from 1 to "
-                    + brokers.size());
-        }
-        List<List<Integer>> out = new ArrayList<>();
-        int n = brokers.size();
-        for (int i = 0; i < count; i++) {
-            int first = Math.floorMod(startIndex + firstPartition + i, n);
-            List<Integer> replicas = new ArrayList<>();
-            for (int r = 0; r < replicationFactor; r++) {
-                replicas.add(brokers.get((first + r) % n));
-            }
-            out.add(replicas);
-        }
-        return out;
+    private static List<ReplicaPlacement.BrokerSlot> slots(MetadataImage image) {
+        return image.brokers().values().stream().map(b -> new ReplicaPlacement.BrokerSlot(b.nodeId(), b.rack())).toList();
     }
 }

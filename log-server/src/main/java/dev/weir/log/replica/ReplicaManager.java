@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +39,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final BrokerConfig broker;
     private final FetchPurgatory fetchPurgatory;
     private final MetadataStore metadata;
-    private final ExecutorService background;
+    private final Executor background;
     private final ReplicaFetcherManager fetchers;
     private final long maxLagMs;
     private final ScheduledFuture<?> isrCheck;
@@ -48,7 +48,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final Partition.IsrProposals isrProposals = this::proposeIsr;
 
     public ReplicaManager(int nodeId, LogManager logs, BrokerConfig broker, FetchPurgatory fetchPurgatory,
-                          MetadataStore metadata, ScheduledExecutorService scheduler, ExecutorService background) {
+                          MetadataStore metadata, ScheduledExecutorService scheduler, Executor background) {
         this.nodeId = nodeId;
         this.logs = logs;
         this.broker = broker;

@@ -99,10 +99,11 @@ class GroupCoordinatorTest {
         logs = LogManager.open(List.of(dir), clock, scheduler, Long.MAX_VALUE / 2, Long.MAX_VALUE / 2,
                 topic -> LogConfig.defaults());
         BrokerConfig broker = BrokerConfig.from(Map.of("log.dirs", dir.toString()));
-        replicas = new ReplicaManager(1, logs, broker, new FetchPurgatory(scheduler, Runnable::run));
+        replicas = new ReplicaManager(1, logs, broker, new FetchPurgatory(scheduler, Runnable::run), metadata, scheduler,
+                Runnable::run);
         replicas.onMetadata(metadata.current());
         metadata.addListener(replicas::onMetadata);
-        GroupConfig config = new GroupConfig(0, 1, 1_800_000, MAX_SIZE, 5, 3, RETENTION_MS, Long.MAX_VALUE / 2, 4096);
+        GroupConfig config = new GroupConfig(0, 1, 1_800_000, MAX_SIZE, 5, 1, RETENTION_MS, Long.MAX_VALUE / 2, 4096);
         coordinator = new GroupCoordinator(1, config, metadata, replicas, scheduler, clock);
         coordinator.start();
         coordinator.ensureOffsetsTopic();

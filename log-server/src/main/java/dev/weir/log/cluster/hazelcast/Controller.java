@@ -151,14 +151,13 @@ final class Controller implements AutoCloseable {
             change = img -> MetadataChanges.registerBroker(img,
                     new BrokerInfo(r.nodeId(), r.host(), r.port(), r.rack(), r.incarnation()), uncleanElection);
         } else if (command instanceof CreateTopic c) {
-            int start = ThreadLocalRandom.current().nextInt(1 << 16);
+            long seed = ThreadLocalRandom.current().nextLong();
             change = img -> MetadataChanges.createTopic(img, c.name(), Uuid.randomUuid(), c.partitions(),
-                    c.replicationFactor(), c.configs(), start);
+                    c.replicationFactor(), c.configs(), seed);
         } else if (command instanceof DeleteTopic d) {
             change = img -> MetadataChanges.deleteTopic(img, d.name());
         } else if (command instanceof CreatePartitions p) {
-            int start = ThreadLocalRandom.current().nextInt(1 << 16);
-            change = img -> MetadataChanges.createPartitions(img, p.name(), p.totalPartitions(), start);
+            change = img -> MetadataChanges.createPartitions(img, p.name(), p.totalPartitions());
         } else if (command instanceof SetTopicConfigs s) {
             change = img -> MetadataChanges.setTopicConfigs(img, s.name(), s.configs());
         } else if (command instanceof AllocateProducerIds a) {
