@@ -10,13 +10,24 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Proves {@link NetworkNamespaces} with tiny HTTP servers inside the namespaces and bash /dev/tcp probes. */
+/**
+ * Proves {@link NetworkNamespaces} with tiny HTTP servers inside the namespaces and bash /dev/tcp
+ * probes, and that a {@link ChildBroker} runs inside one.
+ */
 class NetworkNamespacesTest {
     private static final int PORT = 8000;   // every namespace has its own port space
 
@@ -109,7 +120,40 @@ class NetworkNamespacesTest {
         }
     }
 
+    @Test
+    void aChildBrokerRunsInsideAHostOnAFixedPortAcrossRestarts(@TempDir Path dir) throws Exception {
+        try (NetworkNamespaces net = NetworkNamespaces.create(1);
+             ChildBroker broker = new ChildBroker(dir, "netns-broker", Map.of(), net.commandPrefix(1),
+                     net.address(1), 19092)) {
+            broker.start();
+            assertEquals(net.address(1) + ":19092", broker.bootstrap());
+            assertEquals("1", brokerConfig(broker, "num.partitions"));
+            try (Admin admin = admin(broker)) {
+                admin.createTopics(List.of(new NewTopic("in-ns", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+
+            broker.kill();
+            broker.start(Map.of("num.partitions", "3"));   // per-start override, same host and port
+            assertEquals("3", brokerConfig(broker, "num.partitions"));
+            try (Admin admin = admin(broker)) {
+                assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("in-ns"), "survived kill -9");
+            }
+        }
+    }
+
     // ---- helpers
+
+    private static Admin admin(ChildBroker broker) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+    }
+
+    private static String brokerConfig(ChildBroker broker, String key) throws Exception {
+        try (Admin admin = admin(broker)) {
+            ConfigResource node = new ConfigResource(ConfigResource.Type.BROKER, "1");
+            Config config = admin.describeConfigs(List.of(node)).all().get(30, TimeUnit.SECONDS).get(node);
+            return config.get(key).value();
+        }
+    }
 
     private static Process startServer(NetworkNamespaces net, int host) throws IOException {
         List<String> command = new ArrayList<>(net.commandPrefix(host));
