@@ -202,7 +202,8 @@ public final class NetworkNamespaces implements AutoCloseable {
         for (int k = 1; k <= hosts; k++) {
             deleteNamespace(namespace(k));
         }
-        // Normally gone with their namespace's peer; explicit in case a namespace was never made.
+        // Explicit: a deleted namespace lives on while orphaned TCP sockets in it still retransmit
+        // (likely after isolate), and with it the veth pair.
         for (int k = 1; k <= hosts; k++) {
             quiet(List.of("ip", "link", "del", "wv-" + tag + "-" + k));
         }
