@@ -16,8 +16,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code weir server} in a child JVM over a directory, on a fixed port across restarts, so that a test
- * can kill it with SIGKILL and start it again. Output goes to {@code target/child-brokers/}.
+ * {@code weir server} in a child JVM over a directory, on a fixed host and port across restarts, so
+ * that a test can kill it with SIGKILL and start it again. Output goes to {@code target/child-brokers/}.
+ *
+ * <p>For partition tests the JVM can run behind a command prefix, e.g.
+ * {@link NetworkNamespaces#commandPrefix(int)} with the namespace's address as host. Overrides are
+ * applied in order (later wins): listeners, log.dirs and thread counts, the constructor's, then those
+ * given to {@link #start(Map)}.
+ *
+ * <p>Thread safety: not thread-safe; one test thread drives one instance.
  */
 public final class ChildBroker implements AutoCloseable {
     private static final Path OUTPUT = Path.of("target", "child-brokers");
@@ -25,37 +32,71 @@ public final class ChildBroker implements AutoCloseable {
     private final Path dir;
     private final String name;
     private final Map<String, String> overrides;
+    private final String host;
     private final int port;
+    private final List<String> commandPrefix;
     private Process process;
     private int starts;
 
+    /** On 127.0.0.1, a free port, no command prefix. */
     public ChildBroker(Path dir, String name, Map<String, String> overrides) throws IOException {
+        this(dir, name, overrides, List.of(), "127.0.0.1", 0);
+    }
+
+    /**
+     * @param commandPrefix run the JVM behind this, e.g. {@code ip netns exec NS}; empty for none
+     * @param host the address the listener binds and advertises
+     * @param port the listener port, kept across restarts; 0 picks a free one (free in the root
+     *     namespace, which a fresh network namespace has free too)
+     */
+    public ChildBroker(Path dir, String name, Map<String, String> overrides, List<String> commandPrefix,
+            String host, int port) throws IOException {
         this.dir = dir;
         this.name = name;
         this.overrides = overrides;
-        try (ServerSocket s = new ServerSocket(0)) {
-            this.port = s.getLocalPort();
+        this.commandPrefix = List.copyOf(commandPrefix);
+        this.host = host;
+        if (port == 0) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
         }
+        this.port = port;
         Files.createDirectories(OUTPUT);
     }
 
     public String bootstrap() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
     }
 
     /** Starts the broker and waits for its "ready on" line. */
     public void start() throws IOException {
+        start(Map.of());
+    }
+
+    /** Starts the broker with {@code extraOverrides} for this start only (they win over all others). */
+    public void start(Map<String, String> extraOverrides) throws IOException {
         int n = ++starts;
         Path stdout = OUTPUT.resolve(name + "-" + n + ".out");
         Path stderr = OUTPUT.resolve(name + "-" + n + ".err");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(commandPrefix);
+        command.addAll(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 "dev.weir.log.server.Main",
-                "--override", "listeners=PLAINTEXT://127.0.0.1:" + port,
+                "--override", "listeners=PLAINTEXT://" + host + ":" + port,
                 "--override", "log.dirs=" + dir,
                 "--override", "num.network.threads=1",
                 "--override", "num.io.threads=4"));
         overrides.forEach((k, v) -> command.addAll(List.of("--override", k + "=" + v)));
+        extraOverrides.forEach((k, v) -> command.addAll(List.of("--override", k + "=" + v)));
         Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         process = p;
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
