@@ -35,6 +35,7 @@ public final class Partition {
         this.log = log;
         this.leaderEpoch = leaderEpoch;
         this.highWatermark = log.logEndOffset();
+        log.startLeaderEpoch(leaderEpoch);
     }
 
     public TopicPartition topicPartition() {
@@ -54,6 +55,7 @@ public final class Partition {
     }
 
     void setLeaderEpoch(int leaderEpoch) {
+        log.startLeaderEpoch(leaderEpoch);
         this.leaderEpoch = leaderEpoch;
     }
 
