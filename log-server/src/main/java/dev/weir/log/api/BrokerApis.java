@@ -54,6 +54,8 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 
@@ -64,6 +66,7 @@ public final class BrokerApis implements KafkaApis {
     private final ProduceHandler produceHandler;
     private final FetchHandler fetchHandler;
     private final OffsetsHandler offsetsHandler;
+    private final EpochsHandler epochsHandler;
     private final ConfigsHandler configsHandler;
     private final ProducerIdAllocator producerIds;
     private final GroupHandler groupHandler;
@@ -78,6 +81,7 @@ public final class BrokerApis implements KafkaApis {
         this.produceHandler = new ProduceHandler(lookup);
         this.fetchHandler = new FetchHandler(metadata, lookup, replicas.fetchPurgatory());
         this.offsetsHandler = new OffsetsHandler(lookup, scanner);
+        this.epochsHandler = new EpochsHandler(lookup);
         this.configsHandler = new ConfigsHandler(metadata, broker);
         this.producerIds = producerIds;
         this.groupHandler = new GroupHandler(groups);
@@ -106,6 +110,12 @@ public final class BrokerApis implements KafkaApis {
     @Override
     public CompletableFuture<ListOffsetsResponseData> listOffsets(RequestContext ctx, ListOffsetsRequestData request) {
         return now(offsetsHandler.listOffsets(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<OffsetForLeaderEpochResponseData> offsetForLeaderEpoch(
+            RequestContext ctx, OffsetForLeaderEpochRequestData request) {
+        return now(epochsHandler.offsetForLeaderEpoch(request));
     }
 
     @Override

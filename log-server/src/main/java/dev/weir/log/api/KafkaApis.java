@@ -47,6 +47,8 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 
@@ -64,6 +66,9 @@ public interface KafkaApis {
     CompletableFuture<FetchResponseData> fetch(RequestContext ctx, FetchRequestData request);
 
     CompletableFuture<ListOffsetsResponseData> listOffsets(RequestContext ctx, ListOffsetsRequestData request);
+
+    CompletableFuture<OffsetForLeaderEpochResponseData> offsetForLeaderEpoch(
+            RequestContext ctx, OffsetForLeaderEpochRequestData request);
 
     CompletableFuture<CreateTopicsResponseData> createTopics(RequestContext ctx, CreateTopicsRequestData request);
 

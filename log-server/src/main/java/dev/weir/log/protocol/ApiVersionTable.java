@@ -34,6 +34,7 @@ public final class ApiVersionTable {
         support(ApiKeys.PRODUCE, 12);               // v13 addresses topics by id
         support(ApiKeys.FETCH, 17);                 // v18 carries a follower's high watermark (KIP-1166)
         support(ApiKeys.LIST_OFFSETS, Short.MAX_VALUE);
+        support(ApiKeys.OFFSET_FOR_LEADER_EPOCH, Short.MAX_VALUE);  // v2-v4 in kafka-clients 4.4
         support(ApiKeys.CREATE_TOPICS, Short.MAX_VALUE);
         support(ApiKeys.DELETE_TOPICS, Short.MAX_VALUE);
         support(ApiKeys.CREATE_PARTITIONS, Short.MAX_VALUE);

@@ -29,6 +29,7 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -134,6 +135,7 @@ public final class RequestProcessor {
             case PRODUCE -> apis.produce(ctx, (ProduceRequestData) body);
             case FETCH -> apis.fetch(ctx, (FetchRequestData) body);
             case LIST_OFFSETS -> apis.listOffsets(ctx, (ListOffsetsRequestData) body);
+            case OFFSET_FOR_LEADER_EPOCH -> apis.offsetForLeaderEpoch(ctx, (OffsetForLeaderEpochRequestData) body);
             case CREATE_TOPICS -> apis.createTopics(ctx, (CreateTopicsRequestData) body);
             case DELETE_TOPICS -> apis.deleteTopics(ctx, (DeleteTopicsRequestData) body);
             case CREATE_PARTITIONS -> apis.createPartitions(ctx, (CreatePartitionsRequestData) body);

@@ -88,6 +88,8 @@ public final class Partition {
         this.localNode = localNode;
         this.onHighWatermarkMoved = onHighWatermarkMoved;
         this.highWatermark = Math.max(log.logStartOffset(), Math.min(log.recoveryPoint(), log.logEndOffset()));
+        // Compacting above the high watermark could remove records a new leader then lacks.
+        log.setCleanableUpperBound(() -> highWatermark);
     }
 
     public TopicPartition topicPartition() {
@@ -137,7 +139,7 @@ public final class Partition {
             followers.clear();
             pendingIsr = null;
             leaderEpochStartOffset = log.logEndOffset();
-            log.assignLeaderEpoch(image.leaderEpoch(), leaderEpochStartOffset);
+            log.startLeaderEpoch(image.leaderEpoch());
         }
         updateAssignment(image, nowMs);
         maybeAdvanceHighWatermark();

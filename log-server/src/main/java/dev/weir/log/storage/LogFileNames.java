@@ -31,6 +31,8 @@ final class LogFileNames {
     static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
     static final String RECOVERY_POINT_FILE = "recovery-point";
     static final String LOG_START_OFFSET_FILE = "log-start-offset";
+    /** The partition's leader epoch history, see {@link LeaderEpochCache}. */
+    static final String LEADER_EPOCH_CHECKPOINT_FILE = "leader-epoch-checkpoint";
 
     private static final Pattern OFFSET_FILE = Pattern.compile("(\\d{20})(\\.[a-z]+)");
     private static final Pattern PARTITION_DIR = Pattern.compile("([a-zA-Z0-9._-]+)-(\\d+)");

@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * Where a compacted log stands, computed from a {@link PartitionLog.CleanerSnapshot}: the clean part (segments wholly
- * below the cleaner checkpoint), the dirty part that may be cleaned now (later segments, up to the active segment or
- * the first segment holding a record younger than {@code min.compaction.lag.ms}), and whether it should be cleaned:
+ * below the cleaner checkpoint), the dirty part that may be cleaned now (later segments, up to the active segment, the
+ * first segment holding a record younger than {@code min.compaction.lag.ms}, or the first segment ending above the
+ * snapshot's cleanable upper bound, i.e. holding uncommitted records), and whether it should be cleaned:
  * its dirty ratio reaches {@code min.cleanable.dirty.ratio}, or its oldest dirty record is older than
  * {@code max.compaction.lag.ms}, or a retained tombstone's delete horizon has passed.
  *
@@ -18,7 +19,10 @@ final class LogToClean {
 
     final PartitionLog log;
     final PartitionLog.CleanerSnapshot snapshot;
-    /** Segments from the first one up to the first uncleanable one (never the active segment). */
+    /**
+     * Segments from the first one up to the first uncleanable one (never the active segment, never one ending above
+     * the cleanable upper bound).
+     */
     final List<LogSegment> cleanableSegments;
     /** Of {@link #cleanableSegments}, those holding records at or after the first dirty offset. */
     final List<LogSegment> dirtySegments;
@@ -64,6 +68,9 @@ final class LogToClean {
                 break;
             }
             long next = v.segments().higherKey(e.getKey());
+            if (next > snapshot.cleanableUpperBound()) {
+                break;
+            }
             if (next <= firstDirty) {
                 cleanBytes += s.size();
             } else {

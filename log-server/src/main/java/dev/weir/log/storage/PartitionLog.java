@@ -17,12 +17,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -33,7 +35,11 @@ import java.util.stream.Stream;
  *   <li>{@code <20-digit offset>.snapshot}: producer state, written at every roll and on close;</li>
  *   <li>{@code cleaner-offset-checkpoint}: first offset not yet compacted by the {@link LogCleaner} (compacted logs);
  *       the cleaner's {@code .cleaned}/{@code .swap} files are finished or discarded on open, see
- *       {@link SegmentSwap};</li>
+ *       {@link SegmentSwap}; the cleaner never compacts past the {@link #setCleanableUpperBound cleanable upper
+ *       bound} (the high watermark, once there are followers);</li>
+ *   <li>{@code leader-epoch-checkpoint}: the {@link LeaderEpochCache}, the start offset of each leader epoch, kept in
+ *       step with appends, truncations and log start moves; rebuilt from the batch headers if missing or
+ *       unreadable;</li>
  *   <li>{@code .clean-shutdown}: written by {@link #close()}, removed by {@link #open}; when missing on open,
  *       every segment from the recovery point on is validated batch by batch and truncated after the last good
  *       batch.</li>
@@ -70,6 +76,12 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long cleanerCheckpoint;
     private boolean closed;
     private boolean offline;
+    /** Guarded by lock for changes (it also synchronizes itself); set by load. */
+    private LeaderEpochCache leaderEpochs;
+    /** Offsets at or above this are never compacted; read by the cleaner without the lock. */
+    private volatile LongSupplier cleanableUpperBound = UNBOUNDED;
+
+    private static final LongSupplier UNBOUNDED = () -> Long.MAX_VALUE;
 
     private PartitionLog(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler) {
         this.dir = dir;
@@ -153,6 +165,7 @@ public final class PartitionLog implements AutoCloseable {
         // Recovered segments were fsynced by recoverSegments, so the whole log is now durable.
         recoveryPoint = recovered.isEmpty() ? Math.min(recoveryPoint, logEnd) : logEnd;
         view = new LogView(Collections.unmodifiableNavigableMap(segments), logStart, logEnd, active.size());
+        leaderEpochs = loadLeaderEpochs(logStart, logEnd, created);
         rebuildProducerState();
         Checkpoints.writeLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE), logStart);
         Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), recoveryPoint);
@@ -165,6 +178,47 @@ public final class PartitionLog implements AutoCloseable {
             log.info("{}: loaded {} segment(s), log start offset {}, log end offset {}{}", dir, segments.size(),
                     logStart, logEnd, clean ? "" : " (recovered after unclean shutdown)");
         }
+    }
+
+    /**
+     * Loads the leader epoch checkpoint, or rebuilds it from the batch headers if missing (a data directory from before
+     * leader epochs were tracked) or unreadable, and fits it to the recovered log: a crash or a torn tail may have left
+     * entries at or after the log end.
+     */
+    private LeaderEpochCache loadLeaderEpochs(long logStart, long logEnd, boolean created) throws IOException {
+        Path file = dir.resolve(LogFileNames.LEADER_EPOCH_CHECKPOINT_FILE);
+        Optional<LeaderEpochCache> loaded = LeaderEpochCache.load(file);
+        LeaderEpochCache cache;
+        if (loaded.isPresent()) {
+            cache = loaded.get();
+        } else {
+            cache = LeaderEpochCache.rebuild(file, scanLeaderEpochs(view));
+            if (!created) {
+                List<LeaderEpochCache.EpochEntry> rebuilt = cache.entries();
+                log.info("{}: rebuilt {} from the batch headers: {} epoch(s){}", dir, file.getFileName(),
+                        rebuilt.size(), rebuilt.isEmpty() ? "" : ", latest " + rebuilt.get(rebuilt.size() - 1));
+            }
+        }
+        cache.truncateFromEnd(logEnd);
+        cache.truncateFromStart(logStart);
+        return cache;
+    }
+
+    /** Each batch whose leader epoch is set, as an (epoch, base offset) assignment, in log order. */
+    private static List<LeaderEpochCache.EpochEntry> scanLeaderEpochs(LogView v) throws IOException {
+        List<LeaderEpochCache.EpochEntry> found = new ArrayList<>();
+        int last = -1;
+        for (LogSegment segment : v.segments().values()) {
+            FileBatches batches = new FileBatches(segment.channel(), 0, v.endPosition(segment));
+            for (FileBatch b = batches.next(); b != null; b = batches.next()) {
+                int epoch = b.header().partitionLeaderEpoch();
+                if (epoch > last) {
+                    found.add(new LeaderEpochCache.EpochEntry(epoch, b.header().baseOffset()));
+                    last = epoch;
+                }
+            }
+        }
+        return found;
     }
 
     private void removeLeftoverFiles() throws IOException {
@@ -322,6 +376,11 @@ public final class PartitionLog implements AutoCloseable {
                 count += h.recordsCount();
                 next = last + 1;
             }
+            if (leaderEpoch >= 0) {
+                // Recorded before the records are written: after a crash the history may run ahead of the log (trimmed
+                // on open) but never lack an epoch the log holds.
+                assignLeaderEpoch(leaderEpoch, firstOffset);
+            }
             ByteBuffer buffer = records.isReadOnly() ? copyOf(records) : records;
             int position = buffer.position();
             long offset = firstOffset;
@@ -370,6 +429,11 @@ public final class PartitionLog implements AutoCloseable {
                 maxTimestamp = Math.max(maxTimestamp, h.maxTimestamp());
                 count += h.recordsCount();
             }
+            for (RecordBatchHeader h : headers) {
+                if (h.partitionLeaderEpoch() >= 0) {
+                    assignLeaderEpoch(h.partitionLeaderEpoch(), h.baseOffset());
+                }
+            }
             long firstOffset = headers.get(0).baseOffset();
             long next = headers.get(headers.size() - 1).lastOffset() + 1;
             appendToActiveSegment(records, firstOffset, next, maxTimestamp, clock.millis());
@@ -377,6 +441,71 @@ public final class PartitionLog implements AutoCloseable {
             maybeFlushByMessages();
             return new LogAppendInfo(firstOffset, next - 1, RecordBatchHeader.NO_TIMESTAMP, view.logStartOffset(),
                     count, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock. */
+    private void assignLeaderEpoch(int epoch, long startOffset) {
+        try {
+            leaderEpochs.assign(epoch, startOffset);
+        } catch (IOException e) {
+            throw fail("Failed to checkpoint leader epoch " + epoch + " of " + dir, e);
+        }
+    }
+
+    /**
+     * Records that {@code leaderEpoch} starts at the current log end offset, as Kafka does when a replica becomes
+     * leader, so that OffsetForLeaderEpoch knows the epoch before any record is written in it. Does nothing unless
+     * the epoch is newer than the latest one recorded, or if the log is closed or offline. Never throws for I/O: a
+     * failed checkpoint write takes the log offline (logged), as for any write, and appends then fail.
+     */
+    public void startLeaderEpoch(int leaderEpoch) {
+        if (leaderEpoch < 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (closed || offline) {
+                return;
+            }
+            leaderEpochs.assign(leaderEpoch, view.logEndOffset());
+        } catch (IOException e) {
+            fail("Failed to checkpoint leader epoch " + leaderEpoch + " of " + dir, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The newest leader epoch that wrote to (or started in) this log; empty if none did. */
+    public OptionalInt latestEpoch() {
+        lock.lock();
+        try {
+            return leaderEpochs.latestEpoch();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Where {@code epoch} ends in this log (OffsetForLeaderEpoch), with the log end offset as the end of the latest
+     * epoch; see {@link LeaderEpochCache#endOffsetFor}.
+     */
+    public EpochEndOffset endOffsetForEpoch(int epoch) {
+        lock.lock();
+        try {
+            return leaderEpochs.endOffsetFor(epoch, view.logEndOffset());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The leader epoch history, oldest first (a copy). */
+    public List<LeaderEpochCache.EpochEntry> leaderEpochs() {
+        lock.lock();
+        try {
+            return leaderEpochs.entries();
         } finally {
             lock.unlock();
         }
@@ -425,6 +554,9 @@ public final class PartitionLog implements AutoCloseable {
         segments.put(baseOffset, segment);
         long logStart = Math.max(v.logStartOffset(), segments.firstKey());
         view = new LogView(Collections.unmodifiableNavigableMap(segments), logStart, v.logEndOffset(), 0);
+        if (logStart != v.logStartOffset()) {
+            leaderEpochs.truncateFromStart(logStart);
+        }
         scheduleFlush(baseOffset);
         log.info("{}: rolled new segment at offset {} in {} ms", dir, baseOffset,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -671,6 +803,7 @@ public final class PartitionLog implements AutoCloseable {
                 v.activeEndPosition());
         if (logStart != v.logStartOffset()) {
             Checkpoints.writeLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE), logStart);
+            leaderEpochs.truncateFromStart(logStart);
         }
         for (LogSegment s : removed) {
             log.info("{}: deleting segment {} ({})", dir, s.baseOffset(), reason);
@@ -723,6 +856,8 @@ public final class PartitionLog implements AutoCloseable {
                 recoveryPoint = logEnd;
                 Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), recoveryPoint);
             }
+            // The log end, not offset: truncation is batch-aligned and may have removed records below offset.
+            leaderEpochs.truncateFromEnd(logEnd);
             rebuildProducerState();
             log.info("{}: truncated to offset {}, log end offset now {}", dir, offset, logEnd);
         } catch (IOException e) {
@@ -756,6 +891,7 @@ public final class PartitionLog implements AutoCloseable {
             Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), offset);
             ProducerSnapshotFile.deleteRange(dir, 0, Long.MAX_VALUE);
             producerState.reset(Map.of(), offset);
+            leaderEpochs.clear();
             log.info("{}: truncated fully, log restarts at offset {}", dir, offset);
         } catch (IOException e) {
             throw fail("Failed to restart " + dir + " at " + offset, e);
@@ -772,22 +908,40 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** What the cleaner plans a cleaning from: a consistent view of the log, taken under the lock. */
+    /**
+     * What the cleaner plans a cleaning from: a consistent view of the log, taken under the lock.
+     *
+     * @param cleanableUpperBound offsets at or above this must not be compacted (read just before the view)
+     */
     record CleanerSnapshot(LogView view, long generation, long cleanerCheckpoint,
-                           Map<Long, ProducerStateEntry> producers) {
+                           Map<Long, ProducerStateEntry> producers, long cleanableUpperBound) {
     }
 
     /** A snapshot for planning a cleaning, or null if the log is closed or offline. */
     CleanerSnapshot cleanerSnapshot() {
+        // Read before the lock: the supplier belongs to the caller and may take its own locks. A bound that rose
+        // meanwhile only makes this cleaning more conservative.
+        long bound = cleanableUpperBound.getAsLong();
         lock.lock();
         try {
             if (closed || offline) {
                 return null;
             }
-            return new CleanerSnapshot(view, truncations, cleanerCheckpoint, producerState.entries());
+            return new CleanerSnapshot(view, truncations, cleanerCheckpoint, producerState.entries(), bound);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Bounds compaction: the cleaner only rewrites segments that end at or below {@code bound.getAsLong()}, so records
+     * that are not yet committed (at or above the high watermark, which lags the log end once there are followers) are
+     * never compacted. Unbounded by default (then only the active segment is excluded).
+     *
+     * @param bound called by cleaner threads without any log lock held; must be cheap and must not block
+     */
+    public void setCleanableUpperBound(LongSupplier bound) {
+        cleanableUpperBound = bound == null ? UNBOUNDED : bound;
     }
 
     /** First offset the cleaner has not compacted (may lie outside the log; the cleaner clamps it). */
