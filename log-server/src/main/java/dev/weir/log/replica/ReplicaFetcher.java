@@ -167,7 +167,7 @@ final class ReplicaFetcher implements AutoCloseable {
                         .setLeaderEpoch(latest.getAsInt()));
                 request.topics().add(topic);
                 OffsetForLeaderEpochResponseData response = client.offsetForLeaderEpoch(request);
-                OffsetForLeaderEpochResponseData.EpochEndOffset answer = response.topics().get(0).partitions().get(0);
+                OffsetForLeaderEpochResponseData.EpochEndOffset answer = response.topics().iterator().next().partitions().get(0);
                 if (answer.errorCode() != ErrorCode.NONE.code()) {
                     parkOnError(s, answer.errorCode());
                     return;

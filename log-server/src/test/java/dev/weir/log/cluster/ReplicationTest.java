@@ -162,8 +162,7 @@ class ReplicationTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> cluster.partition("strict", 0).isr().size() == 2);
 
         try (KafkaProducer<String, String> producer = cluster.producer(Map.of(
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 3000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-                ProducerConfig.LINGER_MS_CONFIG, 0))) {
+                ProducerConfig.RETRIES_CONFIG, 0, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> producer.send(new ProducerRecord<>("strict", "k", "v")).get(30, TimeUnit.SECONDS));
             assertInstanceOf(NotEnoughReplicasException.class, e.getCause(), e.toString());
