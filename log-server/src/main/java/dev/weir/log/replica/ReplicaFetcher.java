@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * until both agree. Then it appends what the leader sends and takes the leader's high watermark,
  * capped at its own log end.
  *
- * <p>A partition whose leader answers NOT_LEADER_OR_FOLLOWER or a leader-epoch error is parked until
- * new metadata re-adds it. Connection failures back off {@code replica.fetch.backoff.ms}.
+ * <p>A partition whose leader answers NOT_LEADER_OR_FOLLOWER or a leader-epoch error (one of the two
+ * has not seen the newest metadata yet) is retried after a short pause; new metadata re-adds it at its
+ * new epoch. Connection failures back off {@code replica.fetch.backoff.ms}.
  *
  * <p>Thread-safety: the partition set is concurrent; the client belongs to the fetch thread.
  */

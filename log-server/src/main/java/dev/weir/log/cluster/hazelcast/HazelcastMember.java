@@ -44,6 +44,7 @@ public final class HazelcastMember implements AutoCloseable {
     private final int nodeId;
     private final int expectedBrokers;
     private final int cpMembers;
+    private volatile boolean warnedRemoved;
 
     private HazelcastMember(HazelcastInstance instance, int nodeId, int expectedBrokers, int cpMembers) {
         this.instance = instance;
@@ -197,12 +198,21 @@ public final class HazelcastMember implements AutoCloseable {
 
     /** Promotes this member into the CP subsystem if it is not in it and the CP subsystem is short of members. */
     public void ensureCpMembership() {
-        if (!cpEnabled() || instance.getCPSubsystem().getLocalCPMember() != null) {
+        if (!cpEnabled()) {
             return;
         }
         CPSubsystemManagementService cp = instance.getCPSubsystem().getCPSubsystemManagementService();
         try {
             Collection<CPMember> members = cp.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            CPMember local = instance.getCPSubsystem().getLocalCPMember();
+            if (local != null) {
+                if (members.stream().noneMatch(m -> m.getUuid().equals(local.getUuid())) && !warnedRemoved) {
+                    warnedRemoved = true;
+                    log.warn("broker {} was removed from the CP subsystem while cut off from the cluster; it keeps "
+                            + "working, but restart it so the CP subsystem has {} members again", nodeId, cpMembers);
+                }
+                return;
+            }
             if (members.size() < cpMembers) {
                 cp.promoteToCPMember().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 log.info("broker {} joined the CP subsystem", nodeId);
