@@ -16,6 +16,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 
 /**
  * A partition hosted on this broker, as leader or follower, with its log and high watermark.
@@ -243,7 +244,12 @@ public final class Partition {
                 throw new NotLeaderOrFollowerException("broker " + replicaId + " is not a replica of " + topicPartition);
             }
             long leaderEnd = log.logEndOffset();
-            if (fetchOffset >= leaderEnd) {
+            if (fetchOffset > leaderEnd) {
+                // A follower ahead of its leader has a divergent tail to truncate first; it must not count.
+                throw new OffsetOutOfRangeException("fetch offset " + fetchOffset + " of broker " + replicaId
+                        + " is beyond the log end " + leaderEnd + " of " + topicPartition);
+            }
+            if (fetchOffset == leaderEnd) {
                 state.lastCaughtUpMs = nowMs;
             } else if (state.leaderEndAtLastFetch != UNKNOWN && fetchOffset >= state.leaderEndAtLastFetch) {
                 state.lastCaughtUpMs = Math.max(state.lastCaughtUpMs, state.lastFetchMs);

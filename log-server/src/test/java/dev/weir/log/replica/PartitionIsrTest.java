@@ -109,6 +109,17 @@ class PartitionIsrTest {
     }
 
     @Test
+    void aFollowerAheadOfTheLeaderIsRefusedAndNeverJoinsTheIsr() {
+        partition.updateAssignment(image(List.of(1, 2), 1), 0);
+        append(5);
+        partition.onFollowerFetch(2, 5, 1, recorder);
+        assertThrows(org.apache.kafka.common.errors.OffsetOutOfRangeException.class,
+                () -> partition.onFollowerFetch(3, 8, 1, recorder));
+        assertEquals(List.of(), proposals, "a divergent follower must truncate before it may join the ISR");
+        assertEquals(5, partition.highWatermark());
+    }
+
+    @Test
     void minInsyncReplicasRefusesAcksAllButNotAcksOne() {
         partition.setMinInsyncReplicas(3);
         partition.updateAssignment(image(List.of(1, 2), 1), 0);
