@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class HazelcastMember implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HazelcastMember.class);
     static final String NODE_ID_ATTRIBUTE = "weir.node.id";
+    private static final long GRACEFUL_LEAVE_MS = 5_000;
 
     private final HazelcastInstance instance;
     private final int nodeId;
@@ -242,13 +243,29 @@ public final class HazelcastMember implements AutoCloseable {
         }
     }
 
-    /** Leaves the cluster gracefully. */
+    /**
+     * Leaves the cluster gracefully, or at once after {@value #GRACEFUL_LEAVE_MS} ms: the last CP members of
+     * a cluster stopping as a whole would otherwise wait minutes for a Raft majority that has already gone.
+     */
     @Override
     public void close() {
+        Thread leave = new Thread(() -> {
+            try {
+                instance.shutdown();
+            } catch (RuntimeException e) {
+                log.debug("Hazelcast shutdown: {}", e.toString());
+            }
+        }, "weir-cluster-leave-" + nodeId);
+        leave.setDaemon(true);
+        leave.start();
         try {
-            instance.shutdown();
-        } catch (RuntimeException e) {
-            log.debug("Hazelcast shutdown: {}", e.toString());
+            leave.join(GRACEFUL_LEAVE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (leave.isAlive()) {
+            log.info("leaving the cluster gracefully takes too long (no CP majority left?); leaving at once");
+            terminate();
         }
     }
 
