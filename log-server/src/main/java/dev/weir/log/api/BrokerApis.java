@@ -30,6 +30,12 @@ import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -63,6 +69,7 @@ import org.apache.kafka.common.message.ProduceResponseData;
 public final class BrokerApis implements KafkaApis {
     private final MetadataHandler metadataHandler;
     private final TopicAdminHandler topicAdmin;
+    private final ReplicaAdminHandler replicaAdmin;
     private final ProduceHandler produceHandler;
     private final FetchHandler fetchHandler;
     private final OffsetsHandler offsetsHandler;
@@ -78,6 +85,7 @@ public final class BrokerApis implements KafkaApis {
         PartitionLookup lookup = new PartitionLookup(metadata, replicas);
         this.metadataHandler = new MetadataHandler(metadata, broker, topicCreation, groups);
         this.topicAdmin = new TopicAdminHandler(metadata, broker, topicCreation);
+        this.replicaAdmin = new ReplicaAdminHandler(metadata);
         this.produceHandler = new ProduceHandler(lookup);
         this.fetchHandler = new FetchHandler(metadata, lookup, replicas.fetchPurgatory());
         this.offsetsHandler = new OffsetsHandler(lookup, scanner);
@@ -154,6 +162,23 @@ public final class BrokerApis implements KafkaApis {
     public CompletableFuture<IncrementalAlterConfigsResponseData> incrementalAlterConfigs(
             RequestContext ctx, IncrementalAlterConfigsRequestData request) {
         return now(configsHandler.incrementalAlter(request));
+    }
+
+    @Override
+    public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            RequestContext ctx, AlterPartitionReassignmentsRequestData request) {
+        return now(replicaAdmin.alterReassignments(request, ctx.apiVersion()));
+    }
+
+    @Override
+    public CompletableFuture<ListPartitionReassignmentsResponseData> listPartitionReassignments(
+            RequestContext ctx, ListPartitionReassignmentsRequestData request) {
+        return now(replicaAdmin.listReassignments(request));
+    }
+
+    @Override
+    public CompletableFuture<ElectLeadersResponseData> electLeaders(RequestContext ctx, ElectLeadersRequestData request) {
+        return now(replicaAdmin.electLeaders(request, ctx.apiVersion()));
     }
 
     @Override

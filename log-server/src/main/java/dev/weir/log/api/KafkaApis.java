@@ -23,6 +23,12 @@ import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -84,6 +90,16 @@ public interface KafkaApis {
 
     CompletableFuture<IncrementalAlterConfigsResponseData> incrementalAlterConfigs(
             RequestContext ctx, IncrementalAlterConfigsRequestData request);
+
+    /** KIP-455: start or cancel replica moves. */
+    CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            RequestContext ctx, AlterPartitionReassignmentsRequestData request);
+
+    CompletableFuture<ListPartitionReassignmentsResponseData> listPartitionReassignments(
+            RequestContext ctx, ListPartitionReassignmentsRequestData request);
+
+    /** KIP-460: preferred or unclean leader elections. */
+    CompletableFuture<ElectLeadersResponseData> electLeaders(RequestContext ctx, ElectLeadersRequestData request);
 
     CompletableFuture<DescribeClusterResponseData> describeCluster(RequestContext ctx, DescribeClusterRequestData request);
 

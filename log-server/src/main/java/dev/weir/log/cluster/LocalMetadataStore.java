@@ -3,11 +3,14 @@ package dev.weir.log.cluster;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
 
 /**
  * The metadata of a standalone broker (no {@code cluster.listen}): kept in memory and persisted in
@@ -97,6 +100,16 @@ public final class LocalMetadataStore implements MetadataStore {
     public synchronized void reassignPartition(TopicPartition partition, List<Integer> targetReplicas) {
         MetadataImage next = MetadataChanges.reassign(image, partition, targetReplicas);
         apply(MetadataChanges.reconcile(next, next.brokers().keySet(), false, uncleanElection));
+    }
+
+    @Override
+    public synchronized Map<TopicPartition, Optional<ApiException>> electLeaders(boolean unclean,
+                                                                              Set<TopicPartition> partitions) {
+        MetadataChanges.Result<List<ElectionResult>> result = MetadataChanges.electLeaders(image, unclean, partitions);
+        if (result.image() != image) {
+            apply(MetadataChanges.reconcile(result.image(), image.brokers().keySet(), false, uncleanElection));
+        }
+        return ElectionResult.asMap(result.value());
     }
 
     @Override

@@ -1,18 +1,22 @@
 package dev.weir.log.cluster;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.IneligibleReplicaException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
-import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidUpdateVersionException;
+import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -150,10 +154,7 @@ public final class MetadataChanges {
     public static MetadataImage alterPartition(MetadataImage image, TopicPartition tp, int leaderId, int leaderEpoch,
                                                int partitionEpoch, List<Integer> newIsr) {
         TopicImage topic = existing(image, tp.topic());
-        if (tp.partition() < 0 || tp.partition() >= topic.partitions().size()) {
-            throw new UnknownTopicOrPartitionException("topic '" + tp.topic() + "' has no partition " + tp.partition());
-        }
-        PartitionImage p = topic.partitions().get(tp.partition());
+        PartitionImage p = partitionOf(topic, tp);
         if (p.leader() != leaderId || p.leaderEpoch() != leaderEpoch) {
             throw new FencedLeaderEpochException("broker " + leaderId + " at leader epoch " + leaderEpoch
                     + " no longer leads " + tp + " (leader " + p.leader() + ", epoch " + p.leaderEpoch() + ")");
@@ -222,48 +223,135 @@ public final class MetadataChanges {
         return anyChange ? next.withTopics(topics) : next;
     }
 
-    /** Starts moving a partition to {@code target} replicas (or, with null, cancels a running move). */
+    /**
+     * Starts moving a partition to {@code target} replicas (KIP-455), or with null cancels a running move.
+     * While moving, {@code replicas} is the target followed by the original replicas that go, with
+     * {@code addingReplicas} (target minus original) and {@code removingReplicas} (original minus target);
+     * {@link #reconcile} completes the move once every adding replica is in the ISR. A new target for a
+     * partition already moving replaces the old one and starts from the original replicas again. Target
+     * brokers must be distinct live brokers.
+     *
+     * @throws InvalidReplicaAssignmentException for an empty target, a broker named twice or one not live,
+     *                                           or a cancel that would leave no in-sync replica
+     * @throws NoReassignmentInProgressException for a cancel with nothing to cancel
+     */
     public static MetadataImage reassign(MetadataImage image, TopicPartition tp, List<Integer> target) {
         TopicImage topic = existing(image, tp.topic());
-        if (tp.partition() < 0 || tp.partition() >= topic.partitions().size()) {
-            throw new UnknownTopicOrPartitionException("topic '" + tp.topic() + "' has no partition " + tp.partition());
-        }
-        PartitionImage p = topic.partitions().get(tp.partition());
+        PartitionImage p = partitionOf(topic, tp);
+        List<Integer> original = p.originalReplicas();
         if (target == null) {
             if (!p.isReassigning()) {
-                throw new org.apache.kafka.common.errors.NoReassignmentInProgressException(
-                        "no reassignment of " + tp + " is in progress");
+                throw new NoReassignmentInProgressException("no reassignment of " + tp + " is in progress to cancel");
             }
-            List<Integer> original = new ArrayList<>(p.replicas());
-            original.removeAll(p.addingReplicas());
-            List<Integer> isr = new ArrayList<>(p.isr());
-            isr.retainAll(original);
-            PartitionImage back = p.withReplicas(original, isr.isEmpty() ? p.isr() : isr, List.of(), List.of());
-            if (!original.contains(back.leader())) {
-                back = back.withLeader(electLeader(back, back.isr(), image.brokers().keySet(), false), back.isr());
-            }
-            return replacePartition(image, topic, back);
+            return replacePartition(image, topic, moveTo(p, original, List.of(), List.of(), image.brokers().keySet(),
+                    "cancel the reassignment of " + tp));
         }
-        if (target.isEmpty() || target.stream().distinct().count() != target.size()) {
-            throw new InvalidReplicationFactorException("target replicas " + target + " of " + tp
-                    + " must be distinct and at least one");
+        if (target.isEmpty()) {
+            throw new InvalidReplicaAssignmentException("the new replicas of " + tp + " are empty: name at least one broker");
+        }
+        if (target.stream().distinct().count() != target.size()) {
+            throw new InvalidReplicaAssignmentException("the new replicas " + target + " of " + tp
+                    + " name a broker more than once");
         }
         for (int b : target) {
             if (!image.brokers().containsKey(b)) {
-                throw new org.apache.kafka.common.errors.InvalidReplicaAssignmentException(
-                        "broker " + b + " in the new replicas of " + tp + " is not a live broker");
+                throw new InvalidReplicaAssignmentException("broker " + b + " in the new replicas " + target + " of "
+                        + tp + " is not a live broker (live: " + new TreeSet<>(image.brokers().keySet()) + ")");
             }
         }
-        List<Integer> original = p.targetReplicas();
+        if (!p.isReassigning() && p.replicas().equals(target)) {
+            return image; // already there: nothing to do, as in Kafka
+        }
         List<Integer> replicas = new ArrayList<>(target);
-        for (int r : original) {
-            if (!replicas.contains(r)) {
-                replicas.add(r);
-            }
-        }
+        original.stream().filter(r -> !target.contains(r)).forEach(replicas::add);
         List<Integer> adding = target.stream().filter(r -> !original.contains(r)).toList();
         List<Integer> removing = original.stream().filter(r -> !target.contains(r)).toList();
-        return replacePartition(image, topic, p.withReplicas(replicas, p.isr(), adding, removing));
+        return replacePartition(image, topic, moveTo(p, replicas, adding, removing, image.brokers().keySet(),
+                "reassign " + tp + " to " + target));
+    }
+
+    /**
+     * The partition with new replicas. Brokers that are no longer replicas (adding replicas of a replaced
+     * or cancelled move) leave the ISR; if the leader was one of them, another in-sync replica leads.
+     */
+    private static PartitionImage moveTo(PartitionImage p, List<Integer> replicas, List<Integer> adding,
+                                         List<Integer> removing, Set<Integer> live, String what) {
+        List<Integer> isr = new ArrayList<>(p.isr());
+        isr.retainAll(replicas);
+        if (isr.isEmpty()) {
+            // Only brokers on their way in are in sync; going back to the others would be an unclean election.
+            throw new InvalidReplicaAssignmentException("cannot " + what + ": none of the replicas " + replicas
+                    + " is in sync (ISR " + p.isr() + "), so it would lose records");
+        }
+        PartitionImage next = p.withReplicas(replicas, isr, adding, removing);
+        if (!replicas.contains(next.leader())) {
+            next = next.withLeader(electLeader(next, isr, live, false), isr);
+        }
+        return next;
+    }
+
+    /**
+     * Elects leaders as an admin asks (ElectLeaders, KIP-460) for {@code partitions}, or for every partition
+     * when null. PREFERRED makes the first replica the leader if it is live and in sync. UNCLEAN gives a
+     * partition without a leader its first live in-sync replica or, failing that, its first live replica,
+     * whatever the topic's {@code unclean.leader.election.enable} (the admin asked for it explicitly); an
+     * out-of-sync leader becomes the whole ISR, and records only the lost replicas had are gone. Every
+     * elected leader starts a new leader epoch.
+     *
+     * @return one result per partition (in topic and partition order when {@code partitions} is null), and
+     * the same image instance when no partition changed
+     */
+    public static Result<List<ElectionResult>> electLeaders(MetadataImage image, boolean unclean,
+                                                            Collection<TopicPartition> partitions) {
+        Collection<TopicPartition> targets = partitions != null ? partitions : image.topics().values().stream()
+                .flatMap(t -> t.partitions().stream().map(p -> new TopicPartition(t.name(), p.partition())))
+                .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition))
+                .toList();
+        Set<Integer> live = image.brokers().keySet();
+        List<ElectionResult> results = new ArrayList<>();
+        MetadataImage next = image;
+        for (TopicPartition tp : targets) {
+            TopicImage topic = next.topics().get(tp.topic());
+            if (topic == null || tp.partition() < 0 || tp.partition() >= topic.partitions().size()) {
+                results.add(ElectionResult.failed(tp, ElectionResult.Failure.UNKNOWN_TOPIC_OR_PARTITION,
+                        topic == null ? "topic '" + tp.topic() + "' does not exist"
+                                : "topic '" + tp.topic() + "' has no partition " + tp.partition()));
+                continue;
+            }
+            PartitionImage p = topic.partitions().get(tp.partition());
+            PartitionImage elected;
+            if (!unclean) {
+                int preferred = p.preferredLeader();
+                if (p.leader() == preferred) {
+                    results.add(ElectionResult.failed(tp, ElectionResult.Failure.ELECTION_NOT_NEEDED,
+                            "the preferred replica " + preferred + " already leads " + tp));
+                    continue;
+                }
+                if (!live.contains(preferred) || !p.isr().contains(preferred)) {
+                    results.add(ElectionResult.failed(tp, ElectionResult.Failure.PREFERRED_LEADER_NOT_AVAILABLE,
+                            "the preferred replica " + preferred + " of " + tp + " is "
+                                    + (live.contains(preferred) ? "not in sync (ISR " + p.isr() + ")" : "not a live broker")));
+                    continue;
+                }
+                elected = p.withLeader(preferred, p.isr());
+            } else {
+                if (p.leader() != PartitionImage.NO_LEADER) {
+                    results.add(ElectionResult.failed(tp, ElectionResult.Failure.ELECTION_NOT_NEEDED,
+                            tp + " has a leader (broker " + p.leader() + ")"));
+                    continue;
+                }
+                int leader = electLeader(p, p.isr(), live, true);
+                if (leader == PartitionImage.NO_LEADER) {
+                    results.add(ElectionResult.failed(tp, ElectionResult.Failure.ELIGIBLE_LEADERS_NOT_AVAILABLE,
+                            "no replica of " + tp + " " + p.replicas() + " is a live broker"));
+                    continue;
+                }
+                elected = p.withLeader(leader, p.isr().contains(leader) ? p.isr() : List.of(leader));
+            }
+            next = replacePartition(next, topic, elected);
+            results.add(ElectionResult.elected(tp));
+        }
+        return new Result<>(next, results);
     }
 
     private static PartitionImage completeReassignment(PartitionImage p, Set<Integer> live) {
@@ -296,6 +384,13 @@ public final class MetadataChanges {
             }
         }
         return PartitionImage.NO_LEADER;
+    }
+
+    private static PartitionImage partitionOf(TopicImage topic, TopicPartition tp) {
+        if (tp.partition() < 0 || tp.partition() >= topic.partitions().size()) {
+            throw new UnknownTopicOrPartitionException("topic '" + tp.topic() + "' has no partition " + tp.partition());
+        }
+        return topic.partitions().get(tp.partition());
     }
 
     private static MetadataImage replacePartition(MetadataImage image, TopicImage topic, PartitionImage changed) {

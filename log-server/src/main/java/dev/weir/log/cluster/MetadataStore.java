@@ -2,8 +2,11 @@ package dev.weir.log.cluster;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
 
 /**
  * The source of truth for brokers, topics, partition placement and topic configs. Writes are
@@ -39,8 +42,24 @@ public interface MetadataStore extends AutoCloseable {
      */
     void alterPartition(TopicPartition partition, int leaderId, int leaderEpoch, int partitionEpoch, List<Integer> isr);
 
-    /** Moves a partition to {@code targetReplicas}; null cancels a reassignment in progress. */
+    /**
+     * Moves a partition to {@code targetReplicas} (KIP-455); null cancels a reassignment in progress. Returns
+     * once the move has started; it completes when the new replicas have caught up.
+     *
+     * @throws org.apache.kafka.common.errors.InvalidReplicaAssignmentException  if a target broker is not live or named twice
+     * @throws org.apache.kafka.common.errors.NoReassignmentInProgressException if there is nothing to cancel
+     * @throws org.apache.kafka.common.errors.UnknownTopicOrPartitionException  if there is no such partition
+     */
     void reassignPartition(TopicPartition partition, List<Integer> targetReplicas);
+
+    /**
+     * Elects leaders as an admin asks (ElectLeaders, KIP-460): the preferred replica, or with {@code unclean}
+     * any live replica for partitions without a leader. Empty for an elected partition, else Kafka's reason
+     * (ElectionNotNeeded, PreferredLeaderNotAvailable, EligibleLeadersNotAvailable, UnknownTopicOrPartition).
+     *
+     * @param partitions the partitions to elect for; null for all
+     */
+    Map<TopicPartition, Optional<ApiException>> electLeaders(boolean unclean, Set<TopicPartition> partitions);
 
     /**
      * True while this broker is cut off from the majority of its cluster: it then must not act as a

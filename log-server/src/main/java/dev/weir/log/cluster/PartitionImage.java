@@ -42,6 +42,13 @@ public record PartitionImage(int partition, int leader, int leaderEpoch, List<In
         return target;
     }
 
+    /** The replicas before the reassignment in progress (all replicas when none is): those not being added. */
+    public List<Integer> originalReplicas() {
+        List<Integer> original = new ArrayList<>(replicas);
+        original.removeAll(addingReplicas);
+        return original;
+    }
+
     public PartitionImage withIsr(List<Integer> newIsr) {
         return new PartitionImage(partition, leader, leaderEpoch, replicas, newIsr, partitionEpoch + 1,
                 addingReplicas, removingReplicas);

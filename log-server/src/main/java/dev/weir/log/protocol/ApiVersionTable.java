@@ -43,6 +43,9 @@ public final class ApiVersionTable {
         support(ApiKeys.ALTER_CONFIGS, Short.MAX_VALUE);
         support(ApiKeys.INCREMENTAL_ALTER_CONFIGS, Short.MAX_VALUE);
         support(ApiKeys.DESCRIBE_CLUSTER, Short.MAX_VALUE);
+        support(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, Short.MAX_VALUE);  // v1: allowReplicationFactorChange (KIP-860)
+        support(ApiKeys.LIST_PARTITION_REASSIGNMENTS, Short.MAX_VALUE);
+        support(ApiKeys.ELECT_LEADERS, Short.MAX_VALUE);                   // v1+: election type (KIP-460)
         support(ApiKeys.INIT_PRODUCER_ID, 5);       // v6 is two-phase commit (KIP-939)
         // Classic consumer groups, all from their oldest version: librdkafka before 2.11 matches single
         // versions, and lists FindCoordinator v0 as its marker for brokers that take LZ4.

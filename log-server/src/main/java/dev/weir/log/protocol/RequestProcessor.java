@@ -16,6 +16,9 @@ import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -144,6 +147,11 @@ public final class RequestProcessor {
             case ALTER_CONFIGS -> apis.alterConfigs(ctx, (AlterConfigsRequestData) body);
             case INCREMENTAL_ALTER_CONFIGS -> apis.incrementalAlterConfigs(ctx, (IncrementalAlterConfigsRequestData) body);
             case DESCRIBE_CLUSTER -> apis.describeCluster(ctx, (DescribeClusterRequestData) body);
+            case ALTER_PARTITION_REASSIGNMENTS ->
+                    apis.alterPartitionReassignments(ctx, (AlterPartitionReassignmentsRequestData) body);
+            case LIST_PARTITION_REASSIGNMENTS ->
+                    apis.listPartitionReassignments(ctx, (ListPartitionReassignmentsRequestData) body);
+            case ELECT_LEADERS -> apis.electLeaders(ctx, (ElectLeadersRequestData) body);
             case INIT_PRODUCER_ID -> apis.initProducerId(ctx, (InitProducerIdRequestData) body);
             case FIND_COORDINATOR -> apis.findCoordinator(ctx, (FindCoordinatorRequestData) body);
             case JOIN_GROUP -> apis.joinGroup(ctx, (JoinGroupRequestData) body);

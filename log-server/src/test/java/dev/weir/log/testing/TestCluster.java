@@ -55,9 +55,18 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts {@code size} brokers together (the CP subsystem forms once three have met) and waits until all registered. */
     public static TestCluster start(Path dir, int size, Map<String, String> overrides) {
-        TestCluster cluster = new TestCluster(dir, size, overrides);
+        return start(dir, size, size, overrides);
+    }
+
+    /**
+     * A cluster whose {@code cluster.members} names {@code totalBrokers} brokers, of which only the first
+     * {@code initiallyRunning} (at least three, for the CP subsystem) start now; {@link #restart} starts the
+     * others later, as brokers added to a running cluster.
+     */
+    public static TestCluster start(Path dir, int totalBrokers, int initiallyRunning, Map<String, String> overrides) {
+        TestCluster cluster = new TestCluster(dir, totalBrokers, overrides);
         List<CompletableFuture<Void>> starts = new ArrayList<>();
-        for (int i = 1; i <= size; i++) {
+        for (int i = 1; i <= initiallyRunning; i++) {
             int node = i;
             starts.add(CompletableFuture.runAsync(() -> cluster.startBroker(node)));
         }
@@ -67,7 +76,7 @@ public final class TestCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allBrokersSee(size));
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allBrokersSee(initiallyRunning));
         return cluster;
     }
 
@@ -206,12 +215,17 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Tears the whole cluster down at once. Brokers halt rather than stop cleanly: CP members leaving
+     * gracefully all together can leave the last one waiting (about two minutes) for a majority to
+     * acknowledge its departure. Logs and metadata files are still closed properly.
+     */
     @Override
     public void close() {
         List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (int i = 1; i < brokers.length; i++) {
             int node = i;
-            stops.add(CompletableFuture.runAsync(() -> stop(node)));
+            stops.add(CompletableFuture.runAsync(() -> kill(node)));
         }
         CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
     }

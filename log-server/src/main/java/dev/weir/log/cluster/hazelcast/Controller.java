@@ -6,6 +6,7 @@ import com.hazelcast.cp.IAtomicReference;
 import com.hazelcast.cp.lock.FencedLock;
 import com.hazelcast.topic.ITopic;
 import dev.weir.log.cluster.BrokerInfo;
+import dev.weir.log.cluster.ElectionResult;
 import dev.weir.log.cluster.ImageCodec;
 import dev.weir.log.cluster.MetadataChanges;
 import dev.weir.log.cluster.MetadataImage;
@@ -15,12 +16,16 @@ import dev.weir.log.cluster.hazelcast.ControllerCommand.AlterPartition;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.CreatePartitions;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.CreateTopic;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.DeleteTopic;
+import dev.weir.log.cluster.hazelcast.ControllerCommand.ElectLeaders;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.Outcome;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.ReassignPartition;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.RegisterBroker;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.SetTopicConfigs;
 import dev.weir.log.concurrent.NamedThreads;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -146,6 +151,7 @@ final class Controller implements AutoCloseable {
             throw new NotControllerException("broker " + nodeId + " is no longer the controller");
         }
         long[] value = {0};
+        List<ElectionResult> elections = new ArrayList<>();
         UnaryOperator<MetadataImage> change;
         if (command instanceof RegisterBroker r) {
             change = img -> MetadataChanges.registerBroker(img,
@@ -172,12 +178,23 @@ final class Controller implements AutoCloseable {
         } else if (command instanceof ReassignPartition r) {
             change = img -> MetadataChanges.reassign(img, new TopicPartition(r.topic(), r.partition()),
                     r.targetReplicas());
+        } else if (command instanceof ElectLeaders e) {
+            Set<TopicPartition> partitions = e.partitions() == null ? null : new LinkedHashSet<>();
+            if (e.partitions() != null) {
+                e.partitions().forEach((topic, indexes) -> indexes.forEach(i -> partitions.add(new TopicPartition(topic, i))));
+            }
+            change = img -> {
+                MetadataChanges.Result<List<ElectionResult>> result = MetadataChanges.electLeaders(img, e.unclean(), partitions);
+                elections.clear(); // a compare-and-set conflict runs the change again: keep the last run's results
+                elections.addAll(result.value());
+                return result.image();
+            };
         } else {
             throw new IllegalArgumentException("unknown controller command " + command);
         }
         // Every change is followed by a reconcile, so e.g. an ISR expansion can hand leadership back at once.
         MetadataImage committed = write(img -> reconciled(change.apply(img)), myEpoch);
-        return new Outcome(committed.version(), value[0]);
+        return new Outcome(committed.version(), value[0], elections);
     }
 
     private void reconcileSoon() {

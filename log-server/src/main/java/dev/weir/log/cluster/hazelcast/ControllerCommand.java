@@ -1,5 +1,6 @@
 package dev.weir.log.cluster.hazelcast;
 
+import dev.weir.log.cluster.ElectionResult;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,20 @@ sealed interface ControllerCommand extends Serializable {
     /** {@code targetReplicas} null cancels. */
     record ReassignPartition(String topic, int partition, List<Integer> targetReplicas) implements ControllerCommand {}
 
-    /** What the controller answers: the image version that holds the change, and a value where the command has one. */
-    record Outcome(long version, long value) implements Serializable {}
+    /** Admin-requested leader elections; {@code partitions} (topic to partition indexes) null means all. */
+    record ElectLeaders(boolean unclean, Map<String, List<Integer>> partitions) implements ControllerCommand {}
+
+    /**
+     * What the controller answers: the image version that holds the change, a value where the command has
+     * one, and per-partition results of {@link ElectLeaders} (empty for other commands).
+     */
+    record Outcome(long version, long value, List<ElectionResult> elections) implements Serializable {
+        public Outcome {
+            elections = List.copyOf(elections);
+        }
+
+        Outcome(long version, long value) {
+            this(version, value, List.of());
+        }
+    }
 }

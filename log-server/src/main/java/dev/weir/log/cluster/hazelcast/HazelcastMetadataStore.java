@@ -6,6 +6,7 @@ import com.hazelcast.core.IExecutorService;
 import com.hazelcast.cp.IAtomicReference;
 import com.hazelcast.topic.ITopic;
 import dev.weir.log.cluster.BrokerInfo;
+import dev.weir.log.cluster.ElectionResult;
 import dev.weir.log.cluster.ImageCodec;
 import dev.weir.log.cluster.ImageFile;
 import dev.weir.log.cluster.MetadataImage;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -30,6 +32,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InconsistentClusterIdException;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.slf4j.Logger;
@@ -199,6 +202,18 @@ public final class HazelcastMetadataStore implements MetadataStore {
     public void reassignPartition(TopicPartition partition, List<Integer> targetReplicas) {
         call(new ControllerCommand.ReassignPartition(partition.topic(), partition.partition(),
                 targetReplicas == null ? null : new ArrayList<>(targetReplicas)));
+    }
+
+    @Override
+    public Map<TopicPartition, Optional<ApiException>> electLeaders(boolean unclean, Set<TopicPartition> partitions) {
+        HashMap<String, List<Integer>> byTopic = null;
+        if (partitions != null) {
+            byTopic = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition());
+            }
+        }
+        return ElectionResult.asMap(call(new ControllerCommand.ElectLeaders(unclean, byTopic)).elections());
     }
 
     @Override
