@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -64,6 +65,7 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,17 +97,27 @@ class NetworkPartitionTest {
     Path dir;
 
     private final long t0 = System.nanoTime();
+    private NetworkNamespaces net;
+    private MainProducer producer;
+    private Probe probe;
 
     @Test
     void anIsolatedLeaderAcknowledgesNothingItCouldLoseAndRejoinsAsFollowerAfterTheHeal() throws Exception {
         assumeTrue(NetworkNamespaces.available(), "needs root and iproute2 network namespaces");
+        // The clients' INFO lines (metadata updates, leader changes, epoch bumps) explain a stalled producer.
+        ch.qos.logback.classic.Logger clientLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka.clients");
+        ch.qos.logback.classic.Level clientLevel = clientLog.getLevel();
+        clientLog.setLevel(ch.qos.logback.classic.Level.INFO);
+        AtomicLong threads = new AtomicLong();
         ExecutorService background = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "partition-test-background");
+            Thread t = new Thread(r, "partition-test-" + (threads.getAndIncrement()));
             t.setDaemon(true);
             return t;
         });
         try (NetworkNamespaces net = NetworkNamespaces.create(BROKERS);
              Brokers brokers = new Brokers()) {
+            this.net = net;
             startCluster(net, brokers);
             createTopic(net);
             View initial = awaitView("the topic has a leader and an ISR of 3 on every broker", Duration.ofSeconds(30),
@@ -116,10 +128,12 @@ class NetworkPartitionTest {
 
             try (MainProducer producer = new MainProducer(net);
                  Probe probe = new Probe(net.address(oldLeader))) {
+                this.producer = producer;
+                this.probe = probe;
                 background.execute(producer);
                 background.execute(probe);
-                await("the producer and the probe get acknowledgements before the cut").atMost(Duration.ofSeconds(30))
-                        .until(() -> producer.acks.size() >= 200 && probe.successes() >= 5);
+                awaitTrue("the producer and the probe get acknowledgements before the cut", Duration.ofSeconds(30),
+                        () -> producer.acks.size() >= 200 && probe.successes() >= 5);
                 event("before the cut: " + producer.acks.size() + " producer acks, " + probe.successes() + " probe acks");
 
                 // ---- the cut
@@ -141,8 +155,8 @@ class NetworkPartitionTest {
                         + ms(electedAt - isolated) + " ms after the cut");
 
                 // the cut-off broker notices it is cut off and refuses as leader
-                await("the cut-off broker refuses the probe with NOT_LEADER_OR_FOLLOWER").atMost(Duration.ofSeconds(30))
-                        .until(() -> probe.results.stream().anyMatch(r -> r.sentNanos() > isolated
+                awaitTrue("the cut-off broker refuses the probe with NOT_LEADER_OR_FOLLOWER", Duration.ofSeconds(30),
+                        () -> probe.results.stream().anyMatch(r -> r.sentNanos() > isolated
                                 && r.error() == Errors.NOT_LEADER_OR_FOLLOWER));
                 event("the cut-off broker refuses produce: first NOT_LEADER_OR_FOLLOWER to a probe sent after the cut, "
                         + ms(probe.results.stream().filter(r -> r.sentNanos() > isolated
@@ -150,8 +164,8 @@ class NetworkPartitionTest {
                         .mapToLong(ProbeResult::doneNanos).min().orElseThrow() - isolated) + " ms after the cut");
 
                 // the producer carries on with the new leader
-                await("the producer gets acknowledgements from the new leader").atMost(Duration.ofSeconds(30))
-                        .until(() -> producer.acksAfter(electedAt) >= 100);
+                awaitTrue("the producer gets acknowledgements from the new leader", Duration.ofSeconds(30),
+                        () -> producer.acksAfter(electedAt) >= 100);
                 event("the producer carries on: first ack after the election "
                         + ms(producer.acks.stream().mapToLong(Ack::ackNanos).filter(n -> n > electedAt).min()
                                 .orElseThrow() - electedAt) + " ms after it");
@@ -169,8 +183,8 @@ class NetworkPartitionTest {
                 assertEquals(elected.epoch(), rejoined.epoch(), "no further leader change: " + rejoined);
                 event("ISR back to " + rejoined.isr() + " " + ms(isrBack - healed) + " ms after the heal");
 
-                await("the producer still gets acknowledgements after the heal").atMost(Duration.ofSeconds(30))
-                        .until(() -> producer.acksAfter(isrBack) >= 50);
+                awaitTrue("the producer still gets acknowledgements after the heal", Duration.ofSeconds(30),
+                        () -> producer.acksAfter(isrBack) >= 50);
                 probe.stop();
                 producer.stop();
                 // One last acknowledged write with the ISR at 3: all three replicas then hold the whole log.
@@ -210,6 +224,7 @@ class NetworkPartitionTest {
             }
         } finally {
             background.shutdownNow();
+            clientLog.setLevel(clientLevel);
         }
     }
 
@@ -324,14 +339,57 @@ class NetworkPartitionTest {
         Optional<View> get();
     }
 
-    private static View awaitView(String what, Duration atMost, ViewSource source) {
+    private View awaitView(String what, Duration atMost, ViewSource source) {
         View[] found = new View[1];
-        await(what).atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
+        awaitTrue(what, atMost, () -> {
             Optional<View> v = source.get();
             v.ifPresent(x -> found[0] = x);
             return v.isPresent();
         });
         return found[0];
+    }
+
+    /** Awaits a condition; on timeout fails with what every broker says, the clients' state and their threads. */
+    private void awaitTrue(String what, Duration atMost, Callable<Boolean> condition) {
+        try {
+            await(what).atMost(atMost).pollInterval(Duration.ofMillis(100)).until(condition);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not within " + atMost.toSeconds() + " s: " + what + "\n" + diagnostics(), e);
+        }
+    }
+
+    private String diagnostics() {
+        StringBuilder out = new StringBuilder();
+        if (net != null) {
+            for (int b = 1; b <= BROKERS; b++) {
+                out.append("broker ").append(b).append(" says ").append(view(net.address(b))).append('\n');
+            }
+        }
+        MainProducer p = producer;
+        if (p != null) {
+            List<Ack> acks = new ArrayList<>(p.acks);
+            List<String> failures = new ArrayList<>(p.failures);
+            out.append("producer: ").append(acks.size()).append(" acks, last ")
+                    .append(acks.isEmpty() ? "none" : acks.get(acks.size() - 1)).append("; ").append(failures.size())
+                    .append(" failures, last ").append(failures.subList(Math.max(0, failures.size() - 3), failures.size()))
+                    .append("; ").append(p.window.availablePermits()).append(" free send slots\n");
+        }
+        Probe q = probe;
+        if (q != null) {
+            List<ProbeResult> results = new ArrayList<>(q.results);
+            out.append("probe: last ").append(results.subList(Math.max(0, results.size() - 3), results.size()))
+                    .append('\n');
+        }
+        for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+            String name = t.getKey().getName();
+            if (name.startsWith("partition-test") || name.startsWith("kafka-producer")) {
+                out.append("thread ").append(name).append(" ").append(t.getKey().getState()).append('\n');
+                for (StackTraceElement frame : t.getValue()) {
+                    out.append("    at ").append(frame).append('\n');
+                }
+            }
+        }
+        return out.toString();
     }
 
     // ---- the main producer: acks=all, all three brokers as bootstrap, writing until stopped
