@@ -82,6 +82,11 @@ import org.junit.jupiter.api.io.TempDir;
  * as a follower, drops the tail it wrote while cut off, catches up and re-enters the ISR; all three
  * replicas end with identical logs, and offsets are dense.
  *
+ * <p>The probe is a raw client on one socket to the old leader, because a kafka-clients producer
+ * bootstrapped with that broker alone would still learn the other brokers from Metadata and could be
+ * acknowledged by the new leader. "After the cut" means sent after {@code isolate()} returned: such a
+ * record is appended after every route between the brokers is gone, so no follower can have it.
+ *
  * <p>Leadership is not moved back to the preferred replica ({@code auto.leader.rebalance.enable=false})
  * so that "rejoins as follower" is what the test observes. Broker k runs on host k, so node ids and
  * host numbers coincide.
@@ -124,7 +129,8 @@ class NetworkPartitionTest {
                     () -> agreedView(net, Set.of(1, 2, 3)).filter(v -> v.leader() > 0 && v.isr().size() == 3));
             int oldLeader = initial.leader();
             List<Integer> majority = IntStream.rangeClosed(1, BROKERS).filter(b -> b != oldLeader).boxed().toList();
-            event("leader is broker " + oldLeader + " (epoch " + initial.epoch() + "), ISR " + initial.isr());
+            event("leader is broker " + oldLeader + " (epoch " + initial.epoch() + "), ISR " + initial.isr()
+                    + "; controller is broker " + controllerSeenBy(net.address(oldLeader)));
 
             try (MainProducer producer = new MainProducer(net);
                  Probe probe = new Probe(net.address(oldLeader))) {
@@ -152,7 +158,8 @@ class NetworkPartitionTest {
                 assertTrue(elected.epoch() > initial.epoch(), "a new leader epoch: " + elected);
                 assertTrue(initial.isr().contains(newLeader), "the new leader comes from the ISR: " + elected);
                 event("new leader " + newLeader + " (epoch " + elected.epoch() + ", ISR " + elected.isr() + ") "
-                        + ms(electedAt - isolated) + " ms after the cut");
+                        + ms(electedAt - isolated) + " ms after the cut; controller is broker "
+                        + controllerSeenBy(net.address(newLeader)));
 
                 // the cut-off broker notices it is cut off and refuses as leader
                 awaitTrue("the cut-off broker refuses the probe with NOT_LEADER_OR_FOLLOWER", Duration.ofSeconds(30),
@@ -319,6 +326,17 @@ class NetworkPartitionTest {
             return Optional.of(new View(p.leaderId(), p.leaderEpoch(), List.copyOf(isr)));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
+        }
+    }
+
+    /** The controller a broker names in its Metadata answer (-1 if it cannot tell). */
+    private static int controllerSeenBy(String host) {
+        try (RawKafkaClient client = new RawKafkaClient(host, KAFKA_PORT)) {
+            MetadataResponseData response = client.request(ApiKeys.METADATA, (short) 12,
+                    new MetadataRequestData().setTopics(List.of()));
+            return response.controllerId();
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
