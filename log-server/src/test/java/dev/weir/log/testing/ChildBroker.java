@@ -99,7 +99,8 @@ public final class ChildBroker implements AutoCloseable {
         extraOverrides.forEach((k, v) -> command.addAll(List.of("--override", k + "=" + v)));
         Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         process = p;
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        // 90 s: brokers of a CP cluster wait in startup for each other, and JVM start-up is slow on a busy machine.
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
                 .until(() -> !p.isAlive() || Files.readString(stdout, StandardCharsets.UTF_8).contains("ready on"));
         assertTrue(p.isAlive(), "broker " + name + " exited; see " + stdout.toAbsolutePath() + ": "
                 + Files.readString(stderr, StandardCharsets.UTF_8));

@@ -63,6 +63,7 @@ public final class HazelcastMetadataStore implements MetadataStore {
     private final ScheduledExecutorService poller;
     private final List<Consumer<MetadataImage>> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage image;
+    private volatile BrokerInfo registered;
 
     private HazelcastMetadataStore(HazelcastMember member, ImageFile file, BrokerConfig config,
                                    Predicate<TopicImage> uncleanElection) {
@@ -107,6 +108,7 @@ public final class HazelcastMetadataStore implements MetadataStore {
         changes.addMessageListener(message -> poller.execute(this::refreshQuietly));
         poller.scheduleWithFixedDelay(this::refreshQuietly, 500, 500, TimeUnit.MILLISECONDS);
         poller.scheduleWithFixedDelay(member::ensureCpMembership, 1, 2, TimeUnit.SECONDS);
+        poller.scheduleWithFixedDelay(this::reregisterIfDeclaredDead, 1, 1, TimeUnit.SECONDS);
         member.instance().getUserContext().put(Controller.CONTEXT_KEY, controller);
         controller.start();
     }
@@ -161,6 +163,26 @@ public final class HazelcastMetadataStore implements MetadataStore {
     public void registerBroker(BrokerInfo broker) {
         call(new ControllerCommand.RegisterBroker(broker.nodeId(), broker.host(), broker.port(), broker.rack(),
                 member.incarnation()));
+        registered = broker;
+    }
+
+    /**
+     * A broker the controller declared dead while it was cut off (a network partition, a long pause) is
+     * dropped from the image; when it is back in touch with a majority it registers again, or it could
+     * never rejoin an ISR or be named to clients.
+     */
+    private void reregisterIfDeclaredDead() {
+        BrokerInfo broker = registered;
+        if (broker == null || member.isolated() || image.brokers().containsKey(broker.nodeId())) {
+            return;
+        }
+        try {
+            log.info("broker {} is missing from the cluster metadata (declared dead while cut off); registering again",
+                    broker.nodeId());
+            registerBroker(broker);
+        } catch (RuntimeException e) {
+            log.info("registering broker {} again failed, will retry: {}", broker.nodeId(), e.toString());
+        }
     }
 
     @Override
