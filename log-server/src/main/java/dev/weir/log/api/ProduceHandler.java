@@ -58,9 +58,15 @@ final class ProduceHandler {
                     if (acks == -1) {
                         pending.add(partition.awaitHighWatermark(info.lastOffset() + 1)
                                 .orTimeout(request.timeoutMs(), TimeUnit.MILLISECONDS)
-                                .exceptionally(timeout -> {
-                                    fail(out, ErrorCode.REQUEST_TIMED_OUT.code(),
-                                            "not enough replicas acknowledged within timeout.ms=" + request.timeoutMs());
+                                .exceptionally(failure -> {
+                                    Throwable cause = failure instanceof java.util.concurrent.CompletionException
+                                            && failure.getCause() != null ? failure.getCause() : failure;
+                                    if (cause instanceof java.util.concurrent.TimeoutException) {
+                                        fail(out, ErrorCode.REQUEST_TIMED_OUT.code(), "not enough replicas "
+                                                + "acknowledged within timeout.ms=" + request.timeoutMs());
+                                    } else {
+                                        fail(out, ErrorCode.of(cause), ErrorCode.messageOf(cause));
+                                    }
                                     return null;
                                 }));
                     }

@@ -64,6 +64,7 @@ public final class Partition {
     private List<Integer> isr = List.of();
     private int partitionEpoch = -1;
     private List<Integer> pendingIsr;
+    private long proposalBackoffUntilMs;
     private long leaderEpochStartOffset;
     private final Map<Integer, FollowerState> followers = new HashMap<>();
     private final List<HighWatermarkWaiter> waiters = new ArrayList<>();
@@ -185,11 +186,26 @@ public final class Partition {
         }
     }
 
-    /** A pending ISR proposal failed or was superseded: the next fetch or lag check may propose again. */
-    synchronized void clearPendingIsr(List<Integer> proposed) {
+    /**
+     * A pending ISR proposal was committed, refused or superseded: the next fetch or lag check may propose
+     * again, after {@code backoffMs} if it was refused (so a refusal does not turn every fetch into a proposal).
+     */
+    synchronized void clearPendingIsr(List<Integer> proposed, long backoffMs) {
         if (proposed.equals(pendingIsr)) {
             pendingIsr = null;
+            proposalBackoffUntilMs = System.currentTimeMillis() + backoffMs;
         }
+    }
+
+    /** Cut off from the cluster: parked acks=all writes fail now instead of waiting out their timeout. */
+    void failParkedWrites(String why) {
+        List<CompletableFuture<Void>> failed = new ArrayList<>();
+        synchronized (this) {
+            waiters.forEach(w -> failed.add(w.future()));
+            waiters.clear();
+        }
+        NotLeaderOrFollowerException e = new NotLeaderOrFollowerException(why);
+        failed.forEach(f -> f.completeExceptionally(e));
     }
 
     void setMinInsyncReplicas(int minInsyncReplicas) {
@@ -257,7 +273,8 @@ public final class Partition {
             state.logEndOffset = fetchOffset;
             state.lastFetchMs = nowMs;
             state.leaderEndAtLastFetch = leaderEnd;
-            if (!isr.contains(replicaId) && pendingIsr == null && fetchOffset >= highWatermark
+            if (!isr.contains(replicaId) && pendingIsr == null && nowMs >= proposalBackoffUntilMs
+                    && fetchOffset >= highWatermark
                     && fetchOffset >= leaderEpochStartOffset) {
                 List<Integer> expanded = new ArrayList<>(isr);
                 expanded.add(replicaId);
@@ -275,7 +292,7 @@ public final class Partition {
     void maybeShrinkIsr(long nowMs, long maxLagMs, IsrProposals proposals) {
         Runnable proposal = null;
         synchronized (this) {
-            if (role != Role.LEADER || pendingIsr != null) {
+            if (role != Role.LEADER || pendingIsr != null || nowMs < proposalBackoffUntilMs) {
                 return;
             }
             List<Integer> shrunk = new ArrayList<>(isr);

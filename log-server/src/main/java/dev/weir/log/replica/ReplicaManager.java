@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+    private static final long ISR_PROPOSAL_BACKOFF_MS = 1_000;
+    private static final long ISOLATION_CHECK_MS = 500;
 
     private final int nodeId;
     private final LogManager logs;
@@ -43,6 +45,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final ReplicaFetcherManager fetchers;
     private final long maxLagMs;
     private final ScheduledFuture<?> isrCheck;
+    private final ScheduledFuture<?> isolationCheck;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> appliedConfigs = new HashMap<>();
     private final Partition.IsrProposals isrProposals = this::proposeIsr;
@@ -59,6 +62,8 @@ public final class ReplicaManager implements AutoCloseable {
         this.maxLagMs = broker.getLong("replica.lag.time.max.ms");
         long interval = Math.max(50, maxLagMs / 2);
         this.isrCheck = scheduler.scheduleWithFixedDelay(this::shrinkLaggingIsrs, interval, interval, TimeUnit.MILLISECONDS);
+        this.isolationCheck = scheduler.scheduleWithFixedDelay(this::failParkedWritesIfIsolated, ISOLATION_CHECK_MS,
+                ISOLATION_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     public Optional<Partition> partition(TopicPartition tp) {
@@ -171,13 +176,15 @@ public final class ReplicaManager implements AutoCloseable {
     private void proposeIsr(Partition partition, int leaderEpoch, int partitionEpoch, List<Integer> isr) {
         background.execute(() -> {
             TopicPartition tp = partition.topicPartition();
+            long backoffMs = 0;
             try {
                 metadata.alterPartition(tp, nodeId, leaderEpoch, partitionEpoch, isr);
                 log.info("{}: ISR is now {}", tp, isr);
             } catch (RuntimeException e) {
+                backoffMs = ISR_PROPOSAL_BACKOFF_MS;
                 log.info("{}: ISR change to {} refused: {}", tp, isr, e.getMessage());
             } finally {
-                partition.clearPendingIsr(isr);
+                partition.clearPendingIsr(isr, backoffMs);
             }
         });
     }
@@ -193,6 +200,19 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
+    /** A leader cut off from its cluster cannot get writes replicated: their producers should go elsewhere now. */
+    private void failParkedWritesIfIsolated() {
+        if (!metadata.isolated()) {
+            return;
+        }
+        for (Partition p : partitions.values()) {
+            if (p.isLeader()) {
+                p.failParkedWrites("broker " + nodeId + " is cut off from the majority of its cluster; "
+                        + p.topicPartition() + " may have a new leader");
+            }
+        }
+    }
+
     /** After DeleteRecords moved the log start offset. */
     public void onLogStartMoved(Partition partition) {
         partition.refreshAfterTruncationOfHead();
@@ -202,6 +222,7 @@ public final class ReplicaManager implements AutoCloseable {
     @Override
     public void close() {
         isrCheck.cancel(false);
+        isolationCheck.cancel(false);
         fetchers.close();
     }
 }
