@@ -294,6 +294,7 @@ public final class ClusterCommand implements Callable<Integer> {
         private int loop() throws InterruptedException {
             out.println("weir cluster: starting " + brokers(plan.size()) + ", data in " + dir + " (stop with Ctrl-C)");
             List<String> jvm = new ArrayList<>(options(System.getenv("WEIR_HEAP_OPTS"), DEFAULT_HEAP));
+            jvm.addAll(dev.weir.log.cluster.hazelcast.HazelcastMember.JVM_OPTIONS);
             jvm.addAll(options(System.getenv("WEIR_JVM_OPTS"), ""));
             for (BrokerPlan b : plan) {
                 if (stopping) {

@@ -39,6 +39,13 @@ import org.slf4j.LoggerFactory;
 public final class HazelcastMember implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HazelcastMember.class);
     static final String NODE_ID_ATTRIBUTE = "weir.node.id";
+    /** What Hazelcast asks of the JVM on Java 9+ (it warns and runs slower without); bin/weir passes the same. */
+    public static final List<String> JVM_OPTIONS = List.of("--add-modules", "java.se",
+            "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
     private static final long GRACEFUL_LEAVE_MS = 5_000;
 
     private final HazelcastInstance instance;
