@@ -37,6 +37,7 @@ public final class ChildBroker implements AutoCloseable {
     private final List<String> commandPrefix;
     private Process process;
     private int starts;
+    private Path stdout;
 
     /** On 127.0.0.1, a free port, no command prefix. */
     public ChildBroker(Path dir, String name, Map<String, String> overrides) throws IOException {
@@ -86,6 +87,7 @@ public final class ChildBroker implements AutoCloseable {
     public void start(Map<String, String> extraOverrides) throws IOException {
         int n = ++starts;
         Path stdout = OUTPUT.resolve(name + "-" + n + ".out");
+        this.stdout = stdout;
         Path stderr = OUTPUT.resolve(name + "-" + n + ".err");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(commandPrefix);
@@ -103,6 +105,33 @@ public final class ChildBroker implements AutoCloseable {
                 .until(() -> !p.isAlive() || Files.readString(stdout, StandardCharsets.UTF_8).contains("ready on"));
         assertTrue(p.isAlive(), "broker " + name + " exited; see " + stdout.toAbsolutePath() + ": "
                 + Files.readString(stderr, StandardCharsets.UTF_8));
+    }
+
+    /** The standard output of the latest start (null before the first). */
+    public Path stdout() {
+        return stdout;
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * SIGTERM, and wait until the process has exited after printing its "stopped" line (a clean stop: the
+     * shutdown hook closed the broker). Fails if it does not stop within {@code timeout}; the process is
+     * then killed with SIGKILL.
+     */
+    public void stop(Duration timeout) throws InterruptedException, IOException {
+        process.destroy();
+        boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!exited) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        assertTrue(exited, "broker " + name + " stopped within " + timeout + " of SIGTERM; see "
+                + stdout.toAbsolutePath());
+        assertTrue(Files.readString(stdout, StandardCharsets.UTF_8).contains(" stopped"),
+                "broker " + name + " printed its stopped line; see " + stdout.toAbsolutePath());
     }
 
     /** SIGKILL, and wait for the process to be gone. */
