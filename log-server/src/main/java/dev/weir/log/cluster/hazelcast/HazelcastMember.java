@@ -15,9 +15,11 @@ import dev.weir.log.config.ConfigException;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -219,8 +221,19 @@ public final class HazelcastMember implements AutoCloseable {
         }
         CPSubsystemManagementService cp = instance.getCPSubsystem().getCPSubsystemManagementService();
         try {
+            // A CP member's UUID is its Hazelcast member's UUID only for the members that formed the CP
+            // subsystem; one promoted later has a CP UUID of its own, which only it can tell. If any live
+            // member does not answer, nothing is removed this time.
             Set<UUID> present = new HashSet<>();
-            instance.getCluster().getMembers().forEach(m -> present.add(m.getUuid()));
+            Map<Member, Future<UUID>> identities = instance.getExecutorService("weir-cp-identities")
+                    .submitToMembers(new LocalCpMemberQuery(), instance.getCluster().getMembers());
+            for (Map.Entry<Member, Future<UUID>> identity : identities.entrySet()) {
+                present.add(identity.getKey().getUuid());
+                UUID cpUuid = identity.getValue().get(5, TimeUnit.SECONDS);
+                if (cpUuid != null) {
+                    present.add(cpUuid);
+                }
+            }
             for (CPMember m : cp.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS)) {
                 if (!present.contains(m.getUuid())) {
                     log.info("removing departed member {} from the CP subsystem", m.getAddress());
