@@ -85,6 +85,14 @@ public final class ChildBroker implements AutoCloseable {
 
     /** Starts the broker with {@code extraOverrides} for this start only (they win over all others). */
     public void start(Map<String, String> extraOverrides) throws IOException {
+        start(extraOverrides, Duration.ofSeconds(30));
+    }
+
+    /**
+     * Starts the broker with {@code extraOverrides} for this start only (they win over all others) and
+     * waits up to {@code readyTimeout} for its ready line.
+     */
+    public void start(Map<String, String> extraOverrides, Duration readyTimeout) throws IOException {
         int n = ++starts;
         Path stdout = OUTPUT.resolve(name + "-" + n + ".out");
         this.stdout = stdout;
@@ -101,7 +109,8 @@ public final class ChildBroker implements AutoCloseable {
         extraOverrides.forEach((k, v) -> command.addAll(List.of("--override", k + "=" + v)));
         Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         process = p;
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        await("broker " + name + " prints its ready line in " + stdout.toAbsolutePath()).atMost(readyTimeout)
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> !p.isAlive() || Files.readString(stdout, StandardCharsets.UTF_8).contains("ready on"));
         assertTrue(p.isAlive(), "broker " + name + " exited; see " + stdout.toAbsolutePath() + ": "
                 + Files.readString(stderr, StandardCharsets.UTF_8));

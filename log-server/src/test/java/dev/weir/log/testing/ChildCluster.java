@@ -42,6 +42,8 @@ import org.apache.kafka.common.Node;
  * <p>Thread safety: not thread-safe; one test thread drives the cluster.
  */
 public final class ChildCluster implements AutoCloseable {
+    // Generous: the brokers share two cores with the test and other builds, and a JVM with Hazelcast is slow to start.
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -102,7 +104,7 @@ public final class ChildCluster implements AutoCloseable {
             List<Future<?>> starts = new ArrayList<>();
             for (int node : all) {
                 starts.add(starters.submit(() -> {
-                    brokers[node].start();
+                    brokers[node].start(Map.of(), READY_TIMEOUT);
                     return null;
                 }));
             }
@@ -117,7 +119,7 @@ public final class ChildCluster implements AutoCloseable {
 
     /** Starts one broker of a running cluster; waits for its ready line, then until the cluster lists it. */
     public void start(int node) throws Exception {
-        brokers[node].start();
+        brokers[node].start(Map.of(), READY_TIMEOUT);
         awaitRegistered(Set.of(node));
     }
 
