@@ -30,6 +30,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -39,8 +40,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole cluster dies (SIGKILL to all three brokers) and starts again: the CP subsystem, which held
- * the metadata only in memory, forms anew and is seeded from the images the brokers persisted. Topics
+ * The whole cluster dies (SIGKILL to all three brokers, the controller first) and starts again: the CP
+ * subsystem, which held the metadata only in memory, forms anew and is seeded from the images the brokers
+ * persisted. Topics
  * (names, partition counts, ids), their configs, a group's committed offsets and the records all come
  * back.
  */
@@ -103,7 +105,23 @@ class ColdRestartTest {
         }
         assertEquals(committed, before.committed(), "committed offsets as committed");
 
-        for (int node = 1; node <= 3; node++) {
+        // A controller change first, so the persisted images carry a controller epoch (the fence of the old
+        // CP subsystem's lock) higher than the first fences of the new CP subsystem: the new controller must
+        // still be able to write.
+        int controller = controller(cluster.admin());
+        cluster.kill9(controller);
+        List<Integer> survivors = new ArrayList<>(List.of(1, 2, 3));
+        survivors.remove(Integer.valueOf(controller));
+        try (Admin admin = cluster.admin()) {
+            await("a new controller has written the loss of broker " + controller).atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+                        var described = admin.describeCluster();
+                        Node c = described.controller().get(10, TimeUnit.SECONDS);
+                        return c != null && c.id() != controller && survivors.contains(c.id())
+                                && described.nodes().get(10, TimeUnit.SECONDS).stream().noneMatch(n -> n.id() == controller);
+                    });
+        }
+        for (int node : survivors) {
             cluster.kill9(node);
         }
         long restartAt = System.nanoTime();
@@ -132,6 +150,12 @@ class ColdRestartTest {
         }
         System.out.printf("[cold] whole cluster killed and restarted: ready and registered in %d ms; test took %d ms%n",
                 startedMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - testStart));
+    }
+
+    private static int controller(Admin admin) throws Exception {
+        try (admin) {
+            return admin.describeCluster().controller().get(10, TimeUnit.SECONDS).id();
+        }
     }
 
     /** What the cluster says about our topics and group. */
