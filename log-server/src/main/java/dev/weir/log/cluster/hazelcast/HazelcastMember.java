@@ -46,6 +46,7 @@ public final class HazelcastMember implements AutoCloseable {
     private final int nodeId;
     private final int expectedBrokers;
     private final int cpMembers;
+    private Set<UUID> departedSuspects = Set.of(); // CP members no live member claimed at the last cleanup
 
     private HazelcastMember(HazelcastInstance instance, int nodeId, int expectedBrokers, int cpMembers) {
         this.instance = instance;
@@ -214,13 +215,18 @@ public final class HazelcastMember implements AutoCloseable {
         }
     }
 
-    /** Removes CP members whose Hazelcast member has left (crashed or restarted brokers), so a majority remains. */
-    public void removeDepartedCpMembers() {
+    /**
+     * Removes CP members whose Hazelcast member has left (crashed or restarted brokers), so a majority
+     * remains. A CP member is removed only when two calls in a row (the controller calls every 2 s or so)
+     * find no live member that is it: a broker being promoted right now may not know its CP identity yet.
+     */
+    public synchronized void removeDepartedCpMembers() {
         if (!cpEnabled()) {
             return;
         }
         CPSubsystemManagementService cp = instance.getCPSubsystem().getCPSubsystemManagementService();
         try {
+            Collection<CPMember> cpMembersNow = cp.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS);
             // A CP member's UUID is its Hazelcast member's UUID only for the members that formed the CP
             // subsystem; one promoted later has a CP UUID of its own, which only it can tell. If any live
             // member does not answer, nothing is removed this time.
@@ -234,12 +240,18 @@ public final class HazelcastMember implements AutoCloseable {
                     present.add(cpUuid);
                 }
             }
-            for (CPMember m : cp.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS)) {
-                if (!present.contains(m.getUuid())) {
+            Set<UUID> unaccounted = new HashSet<>();
+            for (CPMember m : cpMembersNow) {
+                if (present.contains(m.getUuid())) {
+                    continue;
+                }
+                unaccounted.add(m.getUuid());
+                if (departedSuspects.contains(m.getUuid())) {
                     log.info("removing departed member {} from the CP subsystem", m.getAddress());
                     cp.removeCPMember(m.getUuid()).toCompletableFuture().get(10, TimeUnit.SECONDS);
                 }
             }
+            departedSuspects = unaccounted;
         } catch (Exception e) {
             log.debug("cannot clean up CP members yet: {}", e.toString());
         }
