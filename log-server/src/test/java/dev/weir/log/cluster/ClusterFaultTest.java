@@ -55,8 +55,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Three brokers as separate processes, RF=3 and min.insync.replicas=2, an acks=all idempotent producer
  * sending all the time: each broker in turn is killed with SIGKILL (so every broker, and with leaders
  * spread over the brokers every partition's leader, dies once) and restarted. Every acknowledged record
- * stays at its acknowledged offset, the partitions are dense and free of duplicates, and the three
- * replicas end byte-identical on disk.
+ * stays at its acknowledged offset, the partitions are dense, in send order and free of duplicates, and
+ * the three replicas end byte-identical on disk. Failover times (kill to the first acknowledgement of a
+ * record sent after the kill) are printed, bounded only by {@link #FAILOVER_BOUND}.
  */
 class ClusterFaultTest {
     private static final String TOPIC = "faults";
@@ -176,10 +177,17 @@ class ClusterFaultTest {
             assertEquals(acked.size(), log.size(), "partition " + p + ": exactly the acknowledged records (every send "
                     + "was acknowledged, and an idempotent producer writes none twice)");
             Set<String> values = new HashSet<>();
+            long previousSeq = -1;
             for (int i = 0; i < log.size(); i++) {
                 ConsumerRecord<String, String> r = log.get(i);
                 assertEquals(i, r.offset(), "partition " + p + ": offsets are dense");
                 assertTrue(values.add(r.value()), "partition " + p + ": duplicate " + r.value() + " at " + r.offset());
+                if (r.value().startsWith("s-")) {
+                    long seq = Long.parseLong(r.value().substring(2));
+                    assertTrue(seq > previousSeq, "partition " + p + ": " + r.value() + " at " + r.offset()
+                            + " is out of send order");
+                    previousSeq = seq;
+                }
             }
             for (Map.Entry<Long, String> a : acked.entrySet()) {
                 assertTrue(a.getKey() < log.size(), "partition " + p + ": acknowledged offset " + a.getKey()
