@@ -37,6 +37,7 @@ public final class ChildBroker implements AutoCloseable {
     private final List<String> commandPrefix;
     private Process process;
     private int starts;
+    private Path stdout;
 
     /** On 127.0.0.1, a free port, no command prefix. */
     public ChildBroker(Path dir, String name, Map<String, String> overrides) throws IOException {
@@ -84,8 +85,17 @@ public final class ChildBroker implements AutoCloseable {
 
     /** Starts the broker with {@code extraOverrides} for this start only (they win over all others). */
     public void start(Map<String, String> extraOverrides) throws IOException {
+        start(extraOverrides, Duration.ofSeconds(90));
+    }
+
+    /**
+     * Starts the broker with {@code extraOverrides} for this start only (they win over all others) and
+     * waits up to {@code readyTimeout} for its ready line.
+     */
+    public void start(Map<String, String> extraOverrides, Duration readyTimeout) throws IOException {
         int n = ++starts;
         Path stdout = OUTPUT.resolve(name + "-" + n + ".out");
+        this.stdout = stdout;
         Path stderr = OUTPUT.resolve(name + "-" + n + ".err");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(commandPrefix);
@@ -99,11 +109,38 @@ public final class ChildBroker implements AutoCloseable {
         extraOverrides.forEach((k, v) -> command.addAll(List.of("--override", k + "=" + v)));
         Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         process = p;
-        // 90 s: brokers of a CP cluster wait in startup for each other, and JVM start-up is slow on a busy machine.
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
+        await("broker " + name + " prints its ready line in " + stdout.toAbsolutePath()).atMost(readyTimeout)
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> !p.isAlive() || Files.readString(stdout, StandardCharsets.UTF_8).contains("ready on"));
         assertTrue(p.isAlive(), "broker " + name + " exited; see " + stdout.toAbsolutePath() + ": "
                 + Files.readString(stderr, StandardCharsets.UTF_8));
+    }
+
+    /** The standard output of the latest start (null before the first). */
+    public Path stdout() {
+        return stdout;
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * SIGTERM, and wait until the process has exited after printing its "stopped" line (a clean stop: the
+     * shutdown hook closed the broker). Fails if it does not stop within {@code timeout}; the process is
+     * then killed with SIGKILL.
+     */
+    public void stop(Duration timeout) throws InterruptedException, IOException {
+        process.destroy();
+        boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!exited) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        assertTrue(exited, "broker " + name + " stopped within " + timeout + " of SIGTERM; see "
+                + stdout.toAbsolutePath());
+        assertTrue(Files.readString(stdout, StandardCharsets.UTF_8).contains(" stopped"),
+                "broker " + name + " printed its stopped line; see " + stdout.toAbsolutePath());
     }
 
     /** SIGKILL, and wait for the process to be gone. */

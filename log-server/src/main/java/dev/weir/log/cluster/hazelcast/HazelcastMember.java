@@ -15,9 +15,11 @@ import dev.weir.log.config.ConfigException;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +55,7 @@ public final class HazelcastMember implements AutoCloseable {
     private final int expectedBrokers;
     private final int cpMembers;
     private volatile boolean warnedRemoved;
+    private Set<UUID> departedSuspects = Set.of(); // CP members no live member claimed at the last cleanup
 
     private HazelcastMember(HazelcastInstance instance, int nodeId, int expectedBrokers, int cpMembers) {
         this.instance = instance;
@@ -230,21 +233,43 @@ public final class HazelcastMember implements AutoCloseable {
         }
     }
 
-    /** Removes CP members whose Hazelcast member has left (crashed or restarted brokers), so a majority remains. */
-    public void removeDepartedCpMembers() {
+    /**
+     * Removes CP members whose Hazelcast member has left (crashed or restarted brokers), so a majority
+     * remains. A CP member is removed only when two calls in a row (the controller calls every 2 s or so)
+     * find no live member that is it: a broker being promoted right now may not know its CP identity yet.
+     */
+    public synchronized void removeDepartedCpMembers() {
         if (!cpEnabled()) {
             return;
         }
         CPSubsystemManagementService cp = instance.getCPSubsystem().getCPSubsystemManagementService();
         try {
+            Collection<CPMember> cpMembersNow = cp.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            // A CP member's UUID is its Hazelcast member's UUID only for the members that formed the CP
+            // subsystem; one promoted later has a CP UUID of its own, which only it can tell. If any live
+            // member does not answer, nothing is removed this time.
             Set<UUID> present = new HashSet<>();
-            instance.getCluster().getMembers().forEach(m -> present.add(m.getUuid()));
-            for (CPMember m : cp.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS)) {
-                if (!present.contains(m.getUuid())) {
+            Map<Member, Future<UUID>> identities = instance.getExecutorService("weir-cp-identities")
+                    .submitToMembers(new LocalCpMemberQuery(), instance.getCluster().getMembers());
+            for (Map.Entry<Member, Future<UUID>> identity : identities.entrySet()) {
+                present.add(identity.getKey().getUuid());
+                UUID cpUuid = identity.getValue().get(5, TimeUnit.SECONDS);
+                if (cpUuid != null) {
+                    present.add(cpUuid);
+                }
+            }
+            Set<UUID> unaccounted = new HashSet<>();
+            for (CPMember m : cpMembersNow) {
+                if (present.contains(m.getUuid())) {
+                    continue;
+                }
+                unaccounted.add(m.getUuid());
+                if (departedSuspects.contains(m.getUuid())) {
                     log.info("removing departed member {} from the CP subsystem", m.getAddress());
                     cp.removeCPMember(m.getUuid()).toCompletableFuture().get(10, TimeUnit.SECONDS);
                 }
             }
+            departedSuspects = unaccounted;
         } catch (Exception e) {
             log.debug("cannot clean up CP members yet: {}", e.toString());
         }

@@ -118,7 +118,9 @@ public final class HazelcastMetadataStore implements MetadataStore {
         while (true) {
             byte[] bytes = shared.get();
             if (bytes == null) {
-                MetadataImage initial = local != null ? local
+                // A persisted image's controller epoch is a fence of the previous CP subsystem's lock; this
+                // CP subsystem's lock counts afresh, so the seed names no controller.
+                MetadataImage initial = local != null ? withController(local, -1, 0)
                         : MetadataImage.empty(Uuid.randomUuid().toString());
                 if (shared.compareAndSet(null, ImageCodec.encode(initial))) {
                     log.info(local != null ? "seeded cluster metadata from the persisted image (version {})"
@@ -134,15 +136,22 @@ public final class HazelcastMetadataStore implements MetadataStore {
                         + current.clusterId() + "; point log.dirs at this cluster's data or use another cluster.name");
             }
             if (local != null && local.version() > current.version()) {
-                if (shared.compareAndSet(bytes, ImageCodec.encode(local))) {
+                // Keep the controller (and epoch) of this CP subsystem, or the controller would be fenced out.
+                MetadataImage forward = withController(local, current.controllerId(), current.controllerEpoch());
+                if (shared.compareAndSet(bytes, ImageCodec.encode(forward))) {
                     log.info("cluster metadata brought forward to the persisted image (version {} over {})",
                             local.version(), current.version());
-                    return local;
+                    return forward;
                 }
                 continue;
             }
             return current;
         }
+    }
+
+    private static MetadataImage withController(MetadataImage image, int controllerId, long controllerEpoch) {
+        return new MetadataImage(image.clusterId(), controllerId, controllerEpoch, image.brokers(), image.topics(),
+                image.nextProducerId(), image.version());
     }
 
     @Override
