@@ -57,7 +57,13 @@ final class MetadataHandler {
             }
             image = metadata.current();
         }
+        // A broker cut off from its cluster leaves itself out: clients pick the broker they ask for metadata
+        // among those it names, and would otherwise keep asking this one and never find the new leaders.
+        boolean isolated = metadata.isolated();
         for (BrokerInfo b : image.brokers().values()) {
+            if (isolated && b.nodeId() == broker.nodeId()) {
+                continue;
+            }
             response.brokers().add(new MetadataResponseData.MetadataResponseBroker()
                     .setNodeId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(b.rack()));
         }
