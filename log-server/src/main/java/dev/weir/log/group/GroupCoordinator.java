@@ -56,6 +56,10 @@ import org.slf4j.LoggerFactory;
  * every partition is led here; with replication the same metadata events move shards between
  * brokers.
  *
+ * <p>Offsets committed inside a transaction (TxnOffsetCommit) are written as transactional batches of the
+ * producer and stay pending until the transaction's COMMIT or ABORT marker reaches the offsets partition
+ * ({@link #onMarker}, called by the replica manager; on load, markers are read from the log).
+ *
  * <p>The topic is created on first use (FindCoordinator, or Metadata naming it) with
  * {@code offsets.topic.num.partitions} partitions, {@code cleanup.policy=compact} and a replication
  * factor of {@code offsets.topic.replication.factor} capped at the number of brokers.

@@ -156,7 +156,9 @@ final class TxnMarkerChannel implements AutoCloseable {
                 try {
                     response = writer.write(leader, request(e.getValue()));
                 } catch (IOException ex) {
-                    problems.add("broker " + leader.nodeId() + " (" + leader.host() + ":" + leader.port() + "): " + ex.getMessage());
+                    // A broker without WriteTxnMarkers closes the connection: that shows as an EOFException.
+                    problems.add("broker " + leader.nodeId() + " (" + leader.host() + ":" + leader.port() + "): "
+                            + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
                     continue;
                 }
                 if (!apply(response, e.getValue(), problems)) {
