@@ -7,7 +7,20 @@ import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.storage.BatchRecordScanner;
 import dev.weir.log.txn.ProducerIdAllocator;
+import dev.weir.log.txn.TransactionCoordinator;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
+import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -78,12 +91,13 @@ public final class BrokerApis implements KafkaApis {
     private final ProducerIdAllocator producerIds;
     private final GroupHandler groupHandler;
     private final GroupOffsetsHandler groupOffsets;
+    private final TransactionHandler transactions;
 
     public BrokerApis(MetadataStore metadata, ReplicaManager replicas, BrokerConfig broker, BatchRecordScanner scanner,
-                      ProducerIdAllocator producerIds, GroupCoordinator groups) {
+                      ProducerIdAllocator producerIds, GroupCoordinator groups, TransactionCoordinator txns) {
         TopicCreation topicCreation = new TopicCreation(metadata, broker);
         PartitionLookup lookup = new PartitionLookup(metadata, replicas);
-        this.metadataHandler = new MetadataHandler(metadata, broker, topicCreation, groups);
+        this.metadataHandler = new MetadataHandler(metadata, broker, topicCreation, groups, txns);
         this.topicAdmin = new TopicAdminHandler(metadata, broker, topicCreation);
         this.replicaAdmin = new ReplicaAdminHandler(metadata);
         this.produceHandler = new ProduceHandler(lookup);
@@ -92,8 +106,9 @@ public final class BrokerApis implements KafkaApis {
         this.epochsHandler = new EpochsHandler(lookup);
         this.configsHandler = new ConfigsHandler(metadata, broker);
         this.producerIds = producerIds;
-        this.groupHandler = new GroupHandler(groups);
+        this.groupHandler = new GroupHandler(groups, txns);
         this.groupOffsets = new GroupOffsetsHandler(groups, metadata);
+        this.transactions = new TransactionHandler(txns, groups, metadata);
     }
 
     private static <T> CompletableFuture<T> now(T value) {
@@ -192,8 +207,7 @@ public final class BrokerApis implements KafkaApis {
                                                                         InitProducerIdRequestData request) {
         InitProducerIdResponseData response = new InitProducerIdResponseData();
         if (request.transactionalId() != null) {
-            // Transactions come with the transaction coordinator; until then say so plainly.
-            return now(response.setErrorCode(ErrorCode.UNSUPPORTED_VERSION.code()).setProducerId(-1).setProducerEpoch((short) -1));
+            return transactions.initProducerId(ctx, request);
         }
         // An idempotent producer without a transactional id always starts afresh with a new id.
         return now(response.setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0));
@@ -254,5 +268,42 @@ public final class BrokerApis implements KafkaApis {
     @Override
     public CompletableFuture<DeleteGroupsResponseData> deleteGroups(RequestContext ctx, DeleteGroupsRequestData request) {
         return now(groupHandler.deleteGroups(request));
+    }
+
+    // --- transactions (coordinator side) ---
+
+    @Override
+    public CompletableFuture<AddPartitionsToTxnResponseData> addPartitionsToTxn(RequestContext ctx,
+                                                                               AddPartitionsToTxnRequestData request) {
+        return transactions.addPartitionsToTxn(ctx, request);
+    }
+
+    @Override
+    public CompletableFuture<AddOffsetsToTxnResponseData> addOffsetsToTxn(RequestContext ctx,
+                                                                         AddOffsetsToTxnRequestData request) {
+        return transactions.addOffsetsToTxn(ctx, request);
+    }
+
+    @Override
+    public CompletableFuture<EndTxnResponseData> endTxn(RequestContext ctx, EndTxnRequestData request) {
+        return transactions.endTxn(ctx, request);
+    }
+
+    @Override
+    public CompletableFuture<TxnOffsetCommitResponseData> txnOffsetCommit(RequestContext ctx,
+                                                                         TxnOffsetCommitRequestData request) {
+        return groupOffsets.txnCommit(ctx, request);
+    }
+
+    @Override
+    public CompletableFuture<DescribeTransactionsResponseData> describeTransactions(
+            RequestContext ctx, DescribeTransactionsRequestData request) {
+        return now(transactions.describeTransactions(request));
+    }
+
+    @Override
+    public CompletableFuture<ListTransactionsResponseData> listTransactions(RequestContext ctx,
+                                                                           ListTransactionsRequestData request) {
+        return now(transactions.listTransactions(ctx, request));
     }
 }

@@ -16,6 +16,7 @@ import dev.weir.log.group.GroupOperations.Protocol;
 import dev.weir.log.group.GroupOperations.SyncParams;
 import dev.weir.log.group.GroupOperations.SyncResult;
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.txn.TransactionCoordinator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,9 +44,9 @@ import org.apache.kafka.common.message.SyncGroupResponseData;
  * DeleteGroups: translates each request version into a {@link GroupCoordinator} operation and its
  * result back into that version's response (fields a version lacks are never set).
  *
- * <p>FindCoordinator key type 1 (transactions) and 2 (share groups) are answered UNSUPPORTED_VERSION
- * with a message, like InitProducerId with a transactional id: clients fail fast with a clear error
- * instead of retrying COORDINATOR_NOT_AVAILABLE forever. Other key types are INVALID_REQUEST.
+ * <p>FindCoordinator key type 1 (transactions) is answered by the {@link TransactionCoordinator}. Key
+ * type 2 (share groups) is answered UNSUPPORTED_VERSION with a message: clients fail fast with a clear
+ * error instead of retrying COORDINATOR_NOT_AVAILABLE forever. Other key types are INVALID_REQUEST.
  */
 final class GroupHandler {
     private static final byte GROUP_KEY = 0;
@@ -53,9 +54,11 @@ final class GroupHandler {
     private static final byte SHARE_KEY = 2;
 
     private final GroupCoordinator groups;
+    private final TransactionCoordinator txns;
 
-    GroupHandler(GroupCoordinator groups) {
+    GroupHandler(GroupCoordinator groups, TransactionCoordinator txns) {
         this.groups = groups;
+        this.txns = txns;
     }
 
     FindCoordinatorResponseData findCoordinator(RequestContext ctx, FindCoordinatorRequestData request) {
@@ -81,8 +84,7 @@ final class GroupHandler {
     private Coordinator coordinator(byte keyType, String key) {
         return switch (keyType) {
             case GROUP_KEY -> groups.findGroupCoordinator(key);
-            case TRANSACTION_KEY -> new Coordinator(ErrorCode.UNSUPPORTED_VERSION,
-                    "this broker does not support transactions yet", -1, "", -1);
+            case TRANSACTION_KEY -> txns.findCoordinator(key);
             case SHARE_KEY -> new Coordinator(ErrorCode.UNSUPPORTED_VERSION,
                     "this broker does not support share groups", -1, "", -1);
             default -> new Coordinator(ErrorCode.INVALID_REQUEST, "unknown coordinator key type " + keyType, -1, "", -1);

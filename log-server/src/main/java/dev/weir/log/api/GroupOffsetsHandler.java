@@ -9,6 +9,7 @@ import dev.weir.log.group.GroupOperations.CommittedOffset;
 import dev.weir.log.group.GroupOperations.FetchResult;
 import dev.weir.log.group.GroupOperations.OffsetDeleteResult;
 import dev.weir.log.group.GroupOperations.PartitionCommit;
+import dev.weir.log.group.GroupOperations.TxnCommitParams;
 import dev.weir.log.protocol.ErrorCode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,13 +24,15 @@ import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 
 /**
- * OffsetCommit, OffsetFetch and OffsetDelete: per request version, topics by name (or by id from
- * v10 of OffsetCommit and OffsetFetch), one group per OffsetFetch before v8 and several after.
- * Commits and deletions for topics that do not exist are refused per topic, as Kafka does.
- * OffsetFetch's require_stable is honoured trivially: without transactional offset commits (a later
- * issue) no offset is ever pending, so UNSTABLE_OFFSET_COMMIT never applies.
+ * OffsetCommit, TxnOffsetCommit, OffsetFetch and OffsetDelete: per request version, topics by name (or by
+ * id from v10 of OffsetCommit and OffsetFetch), one group per OffsetFetch before v8 and several after.
+ * Commits and deletions for topics that do not exist are refused per topic, as Kafka does. With
+ * OffsetFetch's require_stable (v7+), a partition whose offset is pending in an open transaction answers
+ * UNSTABLE_OFFSET_COMMIT (offset -1), and the client retries.
  */
 final class GroupOffsetsHandler {
     private static final long NO_OFFSET = -1L;
@@ -92,6 +95,45 @@ final class GroupOffsetsHandler {
         });
     }
 
+    // --- TxnOffsetCommit ---
+
+    CompletableFuture<TxnOffsetCommitResponseData> txnCommit(RequestContext ctx, TxnOffsetCommitRequestData request) {
+        short version = ctx.apiVersion();
+        MetadataImage image = metadata.current();
+        List<PartitionCommit> commits = new ArrayList<>();
+        for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic topic : request.topics()) {
+            if (image.topic(topic.name()).isEmpty()) {
+                continue;
+            }
+            for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : topic.partitions()) {
+                commits.add(new PartitionCommit(new TopicPartition(topic.name(), p.partitionIndex()), p.committedOffset(),
+                        version >= 2 ? p.committedLeaderEpoch() : NO_EPOCH, p.committedMetadata()));
+            }
+        }
+        TxnCommitParams params = new TxnCommitParams(request.transactionalId(), request.groupId(), request.producerId(),
+                request.producerEpoch(), version >= 3 ? request.generationIdOrMemberEpoch() : -1,
+                version >= 3 ? request.memberId() : "", version >= 3 ? request.groupInstanceId() : null, commits);
+        CompletableFuture<Map<TopicPartition, ErrorCode>> results = commits.isEmpty()
+                ? CompletableFuture.completedFuture(Map.of()) : groups.txnCommitOffsets(params);
+        return results.thenApply(errors -> {
+            TxnOffsetCommitResponseData out = new TxnOffsetCommitResponseData();
+            for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic topic : request.topics()) {
+                boolean known = image.topic(topic.name()).isPresent();
+                TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic t =
+                        new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(topic.name());
+                for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : topic.partitions()) {
+                    ErrorCode e = !known ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+                            : errors.getOrDefault(new TopicPartition(topic.name(), p.partitionIndex()),
+                            ErrorCode.UNKNOWN_SERVER_ERROR);
+                    t.partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+                            .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code()));
+                }
+                out.topics().add(t);
+            }
+            return out;
+        });
+    }
+
     // --- OffsetFetch ---
 
     OffsetFetchResponseData fetch(RequestContext ctx, OffsetFetchRequestData request) {
@@ -108,9 +150,11 @@ final class GroupOffsetsHandler {
                     .setGroupId(g.groupId());
             out.groups().add(group);
             if (g.topics() == null) {
-                FetchResult result = groups.fetchOffsets(g.groupId(), null);
+                FetchResult result = groups.fetchOffsets(g.groupId(), null, request.requireStable());
                 group.setErrorCode(result.error().code());
-                byTopic(result.offsets()).forEach((topic, partitions) -> {
+                Map<TopicPartition, CommittedOffset> listed = new java.util.HashMap<>(result.offsets());
+                result.unstable().forEach(tp -> listed.putIfAbsent(tp, null));
+                byTopic(listed).forEach((topic, partitions) -> {
                     Optional<TopicImage> t = image.topic(topic);
                     if (byId && t.isEmpty()) {
                         return;
@@ -121,7 +165,9 @@ final class GroupOffsetsHandler {
                     } else {
                         rt.setName(topic);
                     }
-                    partitions.forEach((partition, o) -> rt.partitions().add(partitionGroup(partition, o, ErrorCode.NONE)));
+                    partitions.forEach((partition, o) -> rt.partitions().add(stable(result, new TopicPartition(topic, partition))
+                            ? partitionGroup(partition, o, ErrorCode.NONE)
+                            : partitionGroup(partition, null, ErrorCode.UNSTABLE_OFFSET_COMMIT)));
                     group.topics().add(rt);
                 });
                 continue;
@@ -133,7 +179,7 @@ final class GroupOffsetsHandler {
                     t.partitionIndexes().forEach(p -> wanted.add(new TopicPartition(name, p)));
                 }
             }
-            FetchResult result = groups.fetchOffsets(g.groupId(), wanted);
+            FetchResult result = groups.fetchOffsets(g.groupId(), wanted, request.requireStable());
             group.setErrorCode(result.error().code());
             if (result.error() != ErrorCode.NONE) {
                 continue;
@@ -149,6 +195,8 @@ final class GroupOffsetsHandler {
                 for (int p : t.partitionIndexes()) {
                     if (name == null) {
                         rt.partitions().add(partitionGroup(p, null, ErrorCode.UNKNOWN_TOPIC_ID));
+                    } else if (!stable(result, new TopicPartition(name, p))) {
+                        rt.partitions().add(partitionGroup(p, null, ErrorCode.UNSTABLE_OFFSET_COMMIT));
                     } else {
                         rt.partitions().add(partitionGroup(p, result.offsets().get(new TopicPartition(name, p)), ErrorCode.NONE));
                     }
@@ -169,13 +217,15 @@ final class GroupOffsetsHandler {
                 }
             }
         }
-        FetchResult result = groups.fetchOffsets(request.groupId(), wanted);
+        FetchResult result = groups.fetchOffsets(request.groupId(), wanted, version >= 7 && request.requireStable());
         if (version >= 2) {
             out.setErrorCode(result.error().code());
         }
         Map<String, Map<Integer, CommittedOffset>> topics = new LinkedHashMap<>();
         if (wanted == null) {
             topics.putAll(byTopic(result.offsets()));
+            result.unstable().forEach(tp -> topics.computeIfAbsent(tp.topic(), t -> new java.util.TreeMap<>())
+                    .putIfAbsent(tp.partition(), null));
         } else {
             for (TopicPartition tp : wanted) {
                 topics.computeIfAbsent(tp.topic(), t -> new LinkedHashMap<>()).put(tp.partition(), result.offsets().get(tp));
@@ -186,12 +236,15 @@ final class GroupOffsetsHandler {
         topics.forEach((topic, partitions) -> {
             OffsetFetchResponseData.OffsetFetchResponseTopic rt = new OffsetFetchResponseData.OffsetFetchResponseTopic()
                     .setName(topic);
-            partitions.forEach((p, o) -> {
+            partitions.forEach((p, found) -> {
+                boolean unstable = !stable(result, new TopicPartition(topic, p));
+                CommittedOffset o = unstable ? null : found;
                 OffsetFetchResponseData.OffsetFetchResponsePartition rp = new OffsetFetchResponseData.OffsetFetchResponsePartition()
                         .setPartitionIndex(p)
                         .setCommittedOffset(o == null ? NO_OFFSET : o.offset())
                         .setMetadata(o == null ? "" : o.metadata())
-                        .setErrorCode(partitionError.code());
+                        .setErrorCode(unstable && partitionError == ErrorCode.NONE
+                                ? ErrorCode.UNSTABLE_OFFSET_COMMIT.code() : partitionError.code());
                 if (version >= 5) {
                     rp.setCommittedLeaderEpoch(o == null ? NO_EPOCH : o.leaderEpoch());
                 }
@@ -199,6 +252,10 @@ final class GroupOffsetsHandler {
             });
             out.topics().add(rt);
         });
+    }
+
+    private static boolean stable(FetchResult result, TopicPartition tp) {
+        return !result.unstable().contains(tp);
     }
 
     private static OffsetFetchResponseData.OffsetFetchResponsePartitions partitionGroup(int partition, CommittedOffset o,

@@ -1,6 +1,18 @@
 package dev.weir.log.api;
 
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
+import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -126,4 +138,21 @@ public interface KafkaApis {
     CompletableFuture<DescribeGroupsResponseData> describeGroups(RequestContext ctx, DescribeGroupsRequestData request);
 
     CompletableFuture<DeleteGroupsResponseData> deleteGroups(RequestContext ctx, DeleteGroupsRequestData request);
+
+    // Transactions (coordinator side).
+
+    CompletableFuture<AddPartitionsToTxnResponseData> addPartitionsToTxn(RequestContext ctx,
+                                                                        AddPartitionsToTxnRequestData request);
+
+    CompletableFuture<AddOffsetsToTxnResponseData> addOffsetsToTxn(RequestContext ctx, AddOffsetsToTxnRequestData request);
+
+    CompletableFuture<EndTxnResponseData> endTxn(RequestContext ctx, EndTxnRequestData request);
+
+    CompletableFuture<TxnOffsetCommitResponseData> txnOffsetCommit(RequestContext ctx, TxnOffsetCommitRequestData request);
+
+    CompletableFuture<DescribeTransactionsResponseData> describeTransactions(RequestContext ctx,
+                                                                            DescribeTransactionsRequestData request);
+
+    CompletableFuture<ListTransactionsResponseData> listTransactions(RequestContext ctx,
+                                                                    ListTransactionsRequestData request);
 }

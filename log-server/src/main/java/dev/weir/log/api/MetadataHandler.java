@@ -7,6 +7,7 @@ import dev.weir.log.cluster.PartitionImage;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.config.BrokerConfig;
 import dev.weir.log.group.GroupCoordinator;
+import dev.weir.log.txn.TransactionCoordinator;
 import dev.weir.log.protocol.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,8 +34,11 @@ final class MetadataHandler {
     private final BrokerConfig broker;
     private final TopicCreation topicCreation;
     private final GroupCoordinator groups;
+    private final TransactionCoordinator txns;
 
-    MetadataHandler(MetadataStore metadata, BrokerConfig broker, TopicCreation topicCreation, GroupCoordinator groups) {
+    MetadataHandler(MetadataStore metadata, BrokerConfig broker, TopicCreation topicCreation, GroupCoordinator groups,
+                    TransactionCoordinator txns) {
+        this.txns = txns;
         this.metadata = metadata;
         this.broker = broker;
         this.topicCreation = topicCreation;
@@ -89,6 +93,8 @@ final class MetadataHandler {
             try {
                 if (GroupCoordinator.isOffsetsTopic(name)) {
                     groups.ensureOffsetsTopic(); // with the offsets topic's partitions and configs, as Kafka does
+                } else if (TransactionCoordinator.isStateTopic(name)) {
+                    txns.ensureStateTopic();
                 } else {
                     topicCreation.create(topicCreation.validate(name, TopicCreation.DEFAULT,
                             (short) TopicCreation.DEFAULT, java.util.Map.of()));

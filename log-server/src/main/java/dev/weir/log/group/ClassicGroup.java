@@ -18,7 +18,9 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * A classic group: its {@link GroupState}, generation, protocol type and selected protocol, leader,
  * members (in join order), members that were given an id but have not joined with it yet, static
- * members by instance id, and its committed offsets.
+ * members by instance id, its committed offsets, and offsets committed inside transactions that have
+ * not ended yet (per producer id; they become committed offsets when the COMMIT marker reaches the
+ * offsets partition, and are dropped on ABORT).
  *
  * <p>Not thread-safe: every access holds this object's monitor ({@code synchronized (group)}).
  * Futures completed while holding it only encode a response and hand it to a network thread.
@@ -38,6 +40,7 @@ final class ClassicGroup {
     private final Map<String, ScheduledFuture<?>> pendingMembers = new HashMap<>();
     private final Map<String, String> staticMembers = new HashMap<>();
     private final Map<TopicPartition, CommittedOffset> offsets = new HashMap<>();
+    private final Map<Long, Map<TopicPartition, CommittedOffset>> pendingTxnOffsets = new HashMap<>();
 
     /** Bumped whenever a join phase starts or ends, so that a stale join or sync timer does nothing. */
     int rebalanceId;
@@ -297,6 +300,21 @@ final class ClassicGroup {
 
     Map<TopicPartition, CommittedOffset> offsets() {
         return offsets;
+    }
+
+    /** Offsets of open transactions by producer id, not yet visible to OffsetFetch. */
+    Map<Long, Map<TopicPartition, CommittedOffset>> pendingTxnOffsets() {
+        return pendingTxnOffsets;
+    }
+
+    /** True while some open transaction holds an offset for {@code tp} (OffsetFetch require_stable waits). */
+    boolean hasPendingTxnOffset(TopicPartition tp) {
+        for (Map<TopicPartition, CommittedOffset> pending : pendingTxnOffsets.values()) {
+            if (pending.containsKey(tp)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Members' ids in join order (for logs and tests). */

@@ -18,9 +18,12 @@ import dev.weir.log.group.GroupOperations.ListResult;
 import dev.weir.log.group.GroupOperations.OffsetDeleteResult;
 import dev.weir.log.group.GroupOperations.SyncParams;
 import dev.weir.log.group.GroupOperations.SyncResult;
+import dev.weir.log.group.GroupOperations.TxnCommitParams;
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.replica.Partition;
 import dev.weir.log.replica.ReplicaManager;
+import dev.weir.log.replica.TransactionMarker;
+import dev.weir.log.replica.TransactionMarkerListener;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -53,6 +56,10 @@ import org.slf4j.LoggerFactory;
  * every partition is led here; with replication the same metadata events move shards between
  * brokers.
  *
+ * <p>Offsets committed inside a transaction (TxnOffsetCommit) are written as transactional batches of the
+ * producer and stay pending until the transaction's COMMIT or ABORT marker reaches the offsets partition
+ * ({@link #onMarker}, called by the replica manager; on load, markers are read from the log).
+ *
  * <p>The topic is created on first use (FindCoordinator, or Metadata naming it) with
  * {@code offsets.topic.num.partitions} partitions, {@code cleanup.policy=compact} and a replication
  * factor of {@code offsets.topic.replication.factor} capped at the number of brokers.
@@ -61,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * one at a time on the coordinator's own loader thread; requests run on request-handler threads and
  * hold one group's monitor at a time; timers run on the broker's scheduler.
  */
-public final class GroupCoordinator implements AutoCloseable {
+public final class GroupCoordinator implements AutoCloseable, TransactionMarkerListener {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
     public static final String OFFSETS_TOPIC = "__consumer_offsets";
     /** Kafka's {@code offsets.topic.segment.bytes} default. */
@@ -220,8 +227,45 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** @param partitions null for every partition with a committed offset */
     public FetchResult fetchOffsets(String groupId, Collection<TopicPartition> partitions) {
+        return fetchOffsets(groupId, partitions, false);
+    }
+
+    /**
+     * @param partitions    null for every partition with a committed offset
+     * @param requireStable report partitions with offsets pending in an open transaction as unstable
+     */
+    public FetchResult fetchOffsets(String groupId, Collection<TopicPartition> partitions, boolean requireStable) {
         GroupShard shard = shardOf(groupId);
-        return shard != null ? shard.offsets.fetch(groupId, partitions) : new FetchResult(missingShard(groupId), Map.of());
+        return shard != null ? shard.offsets.fetch(groupId, partitions, requireStable)
+                : new FetchResult(missingShard(groupId), Map.of());
+    }
+
+    /** TxnOffsetCommit: offsets that count once the producer's transaction commits. */
+    public CompletableFuture<Map<TopicPartition, ErrorCode>> txnCommitOffsets(TxnCommitParams params) {
+        GroupShard shard = shardOf(params.groupId());
+        if (shard == null) {
+            Map<TopicPartition, ErrorCode> out = new HashMap<>();
+            ErrorCode error = missingShard(params.groupId());
+            params.partitions().forEach(p -> out.put(p.partition(), error));
+            return CompletableFuture.completedFuture(out);
+        }
+        return shard.offsets.txnCommit(params);
+    }
+
+    /**
+     * A COMMIT or ABORT marker was appended to a partition this broker leads: for {@code __consumer_offsets},
+     * the producer's pending transactional offsets in that shard are applied or dropped. Register with
+     * {@code ReplicaManager.addTransactionMarkerListener} (the txn-log branch).
+     */
+    @Override
+    public void onMarker(TransactionMarker marker) {
+        if (!isOffsetsTopic(marker.partition().topic())) {
+            return;
+        }
+        GroupShard shard = shards.get(marker.partition().partition());
+        if (shard != null) {
+            shard.onTransactionMarker(marker);
+        }
     }
 
     public OffsetDeleteResult deleteOffsets(String groupId, List<TopicPartition> partitions) {

@@ -69,8 +69,25 @@ public final class GroupOperations {
     /** A committed offset as stored. */
     public record CommittedOffset(long offset, int leaderEpoch, String metadata, long commitTimestampMs) {}
 
-    /** OffsetFetch of one group: a group-level error, or the offsets asked for (all when the request named none). */
-    public record FetchResult(ErrorCode error, Map<TopicPartition, CommittedOffset> offsets) {}
+    /**
+     * TxnOffsetCommit: offsets committed inside the transaction of {@code transactionalId}, by its producer;
+     * generation -1 with member "" commits from outside group management.
+     */
+    public record TxnCommitParams(String transactionalId, String groupId, long producerId, short producerEpoch,
+                                  int generationId, String memberId, String groupInstanceId,
+                                  List<PartitionCommit> partitions) {}
+
+    /**
+     * OffsetFetch of one group: a group-level error, or the offsets asked for (all when the request named none).
+     * With require_stable, {@code unstable} names the partitions whose offset an open transaction may still
+     * change (they answer UNSTABLE_OFFSET_COMMIT and the client retries).
+     */
+    public record FetchResult(ErrorCode error, Map<TopicPartition, CommittedOffset> offsets,
+                              java.util.Set<TopicPartition> unstable) {
+        public FetchResult(ErrorCode error, Map<TopicPartition, CommittedOffset> offsets) {
+            this(error, offsets, java.util.Set.of());
+        }
+    }
 
     /** OffsetDelete: a group-level error, or an error per partition. */
     public record OffsetDeleteResult(ErrorCode error, Map<TopicPartition, ErrorCode> partitions) {}

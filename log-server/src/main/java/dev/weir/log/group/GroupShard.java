@@ -13,6 +13,7 @@ import dev.weir.log.group.GroupRecords.MemberSnapshot;
 import dev.weir.log.group.GroupRecords.OffsetKey;
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.protocol.KeyValueBatches;
+import dev.weir.log.replica.TransactionMarker;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,6 +58,11 @@ final class GroupShard {
     private final Clock clock;
     private final ConcurrentHashMap<String, ClassicGroup> groups = new ConcurrentHashMap<>();
     private volatile Status status = Status.LOADING;
+    private final Object transactionalAppends = new Object();
+    /** Producer id to the groups where it has offsets pending in an open transaction. */
+    private final ConcurrentHashMap<Long, java.util.Set<String>> openTransactions = new ConcurrentHashMap<>();
+    /** Markers received while loading; guarded by itself, as is the LOADING to ACTIVE step. */
+    private final List<TransactionMarker> markers = new ArrayList<>();
     final GroupMembership membership;
     final OffsetManager offsets;
 
@@ -120,7 +126,7 @@ final class GroupShard {
      */
     void removeIfUnused(ClassicGroup group) {
         if (group.is(GroupState.EMPTY) && group.hasNoMembers() && group.pendingMembers().isEmpty()
-                && group.offsets().isEmpty() && group.generationId() == 0) {
+                && group.offsets().isEmpty() && group.pendingTxnOffsets().isEmpty() && group.generationId() == 0) {
             group.transitionTo(GroupState.DEAD, now());
             groups.remove(group.groupId(), group);
         }
@@ -190,39 +196,60 @@ final class GroupShard {
 
     // --- load / unload ---
 
-    /** Replays the partition into groups and starts serving. Runs on the coordinator's loader thread. */
+    /**
+     * Replays the partition into groups and starts serving. Runs on the coordinator's loader thread.
+     * Offsets of a transactional batch stay pending for their producer until a COMMIT (they become committed
+     * offsets) or ABORT marker (dropped) follows in the log; those still open at the log end stay pending,
+     * and their marker arrives later through {@link #onTransactionMarker}.
+     */
     void load() {
         long start = System.nanoTime();
         Map<String, GroupSnapshot> metadata = new HashMap<>();
         Map<String, Map<TopicPartition, CommittedOffset>> committed = new HashMap<>();
+        Map<Long, Map<String, Map<TopicPartition, CommittedOffset>>> open = new HashMap<>();
         int[] records = new int[1];
-        shardLog.replay(r -> {
-            records[0]++;
-            try {
-                GroupRecords.Key key = GroupRecords.readKey(r.key());
-                if (key instanceof OffsetKey k) {
-                    if (r.value() == null) {
-                        Map<TopicPartition, CommittedOffset> of = committed.get(k.groupId());
-                        if (of != null) {
-                            of.remove(k.partition());
+        long end = shardLog.replayWithMarkers(new KeyValueBatches.TransactionalVisitor() {
+            @Override
+            public void record(KeyValueBatches.Read r, long producerId, short producerEpoch, boolean transactional) {
+                records[0]++;
+                try {
+                    GroupRecords.Key key = GroupRecords.readKey(r.key());
+                    if (transactional && key instanceof OffsetKey k && r.value() != null) {
+                        open.computeIfAbsent(producerId, p -> new HashMap<>())
+                                .computeIfAbsent(k.groupId(), g -> new HashMap<>())
+                                .put(k.partition(), GroupRecords.readOffset(r.value()));
+                    } else if (key instanceof OffsetKey k) {
+                        if (r.value() == null) {
+                            Map<TopicPartition, CommittedOffset> of = committed.get(k.groupId());
+                            if (of != null) {
+                                of.remove(k.partition());
+                            }
+                        } else {
+                            committed.computeIfAbsent(k.groupId(), g -> new HashMap<>())
+                                    .put(k.partition(), GroupRecords.readOffset(r.value()));
+                        }
+                    } else if (key instanceof GroupKey k) {
+                        if (r.value() == null) {
+                            metadata.remove(k.groupId());
+                        } else {
+                            metadata.put(k.groupId(), GroupRecords.readGroup(r.value()));
                         }
                     } else {
-                        committed.computeIfAbsent(k.groupId(), g -> new HashMap<>())
-                                .put(k.partition(), GroupRecords.readOffset(r.value()));
+                        log.warn("__consumer_offsets-{} offset {}: skipping a record of unknown type {}", partitionIndex,
+                                r.offset(), key);
                     }
-                } else if (key instanceof GroupKey k) {
-                    if (r.value() == null) {
-                        metadata.remove(k.groupId());
-                    } else {
-                        metadata.put(k.groupId(), GroupRecords.readGroup(r.value()));
-                    }
-                } else {
-                    log.warn("__consumer_offsets-{} offset {}: skipping a record of unknown type {}", partitionIndex,
-                            r.offset(), key);
+                } catch (IllegalArgumentException e) {
+                    log.error("__consumer_offsets-{} offset {}: skipping an unreadable record: {}", partitionIndex,
+                            r.offset(), e.getMessage());
                 }
-            } catch (IllegalArgumentException e) {
-                log.error("__consumer_offsets-{} offset {}: skipping an unreadable record: {}", partitionIndex,
-                        r.offset(), e.getMessage());
+            }
+
+            @Override
+            public void marker(long offset, long producerId, short producerEpoch, boolean commit) {
+                Map<String, Map<TopicPartition, CommittedOffset>> ended = open.remove(producerId);
+                if (ended != null && commit) {
+                    ended.forEach((groupId, of) -> committed.computeIfAbsent(groupId, g -> new HashMap<>()).putAll(of));
+                }
             }
         });
         Map<String, ClassicGroup> loaded = new LinkedHashMap<>();
@@ -233,17 +260,67 @@ final class GroupShard {
                 loaded.computeIfAbsent(groupId, id -> new ClassicGroup(id, now)).offsets().putAll(of);
             }
         });
+        open.forEach((producerId, byGroup) -> byGroup.forEach((groupId, of) -> {
+            loaded.computeIfAbsent(groupId, id -> new ClassicGroup(id, now)).pendingTxnOffsets().put(producerId, of);
+            trackTransaction(producerId, groupId);
+        }));
         groups.putAll(loaded);
         for (ClassicGroup g : loaded.values()) {
             synchronized (g) {
                 g.members().forEach(m -> membership.startSession(g, m));
             }
         }
-        if (status == Status.LOADING) {
-            status = Status.ACTIVE;
+        List<TransactionMarker> missed;
+        synchronized (markers) {
+            if (status == Status.LOADING) {
+                status = Status.ACTIVE;
+            }
+            missed = new ArrayList<>(markers);
+            markers.clear();
         }
-        log.info("loaded {} group(s) from {} record(s) of __consumer_offsets-{} in {} ms", loaded.size(), records[0],
-                partitionIndex, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        for (TransactionMarker m : missed) {
+            if (m.offset() >= end) {
+                completeTransaction(m);
+            }
+        }
+        log.info("loaded {} group(s) from {} record(s) of __consumer_offsets-{} in {} ms ({} open transaction(s))",
+                loaded.size(), records[0], partitionIndex, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                open.size());
+    }
+
+    // --- transactional offsets ---
+
+    /** Held while appending a transactional batch, so one producer's sequence numbers never interleave. */
+    Object transactionalAppends() {
+        return transactionalAppends;
+    }
+
+    /** Remembers that {@code producerId} has offsets pending in {@code groupId}. */
+    void trackTransaction(long producerId, String groupId) {
+        openTransactions.computeIfAbsent(producerId, p -> ConcurrentHashMap.newKeySet()).add(groupId);
+    }
+
+    /**
+     * A COMMIT or ABORT marker reached this partition: the producer's pending offsets are applied or dropped.
+     * Markers arriving while the shard loads are kept and applied after the replay if the replay did not see them.
+     */
+    void onTransactionMarker(TransactionMarker marker) {
+        synchronized (markers) {
+            if (status == Status.LOADING) {
+                markers.add(marker);
+                return;
+            }
+        }
+        if (status == Status.ACTIVE) {
+            completeTransaction(marker);
+        }
+    }
+
+    private void completeTransaction(TransactionMarker marker) {
+        java.util.Set<String> groupIds = openTransactions.remove(marker.producerId());
+        if (groupIds != null) {
+            offsets.completeTransaction(marker.producerId(), marker.committed(), groupIds);
+        }
     }
 
     private ClassicGroup restore(String groupId, GroupSnapshot snap, long now) {

@@ -5,6 +5,7 @@ import dev.weir.log.group.GroupOperations.CommittedOffset;
 import dev.weir.log.group.GroupOperations.FetchResult;
 import dev.weir.log.group.GroupOperations.OffsetDeleteResult;
 import dev.weir.log.group.GroupOperations.PartitionCommit;
+import dev.weir.log.group.GroupOperations.TxnCommitParams;
 import dev.weir.log.protocol.ConsumerSubscriptions;
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.protocol.KeyValueBatches;
@@ -19,12 +20,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Committed offsets of the groups of one shard: OffsetCommit (with generation and member fencing),
- * OffsetFetch, OffsetDelete, and removal of offsets that expired ({@code offsets.retention.minutes})
+ * TxnOffsetCommit (offsets pending in a transaction until its marker), OffsetFetch, OffsetDelete, and removal of offsets that expired ({@code offsets.retention.minutes})
  * or whose topic is gone.
  *
  * <p>An accepted commit is appended to the offsets partition and applied to the group's in-memory
@@ -83,8 +85,18 @@ final class OffsetManager {
         }
     }
 
-    /** As Kafka's classic groups validate a commit. */
+    /** As Kafka's classic groups validate a (non-transactional) commit. */
     private static ErrorCode validateCommit(ClassicGroup group, String memberId, String groupInstanceId, int generationId) {
+        return validateCommit(group, memberId, groupInstanceId, generationId, false);
+    }
+
+    /**
+     * As Kafka's classic groups validate a commit. A transactional commit (TxnOffsetCommit) without member and
+     * generation is accepted even while the group has members, and also while it completes a rebalance: the
+     * transaction, not the group, decides whether the offsets count.
+     */
+    private static ErrorCode validateCommit(ClassicGroup group, String memberId, String groupInstanceId, int generationId,
+                                            boolean transactional) {
         if (group.is(GroupState.DEAD)) {
             return ErrorCode.COORDINATOR_NOT_AVAILABLE;
         }
@@ -101,11 +113,11 @@ final class OffsetManager {
             if (generationId != group.generationId()) {
                 return ErrorCode.ILLEGAL_GENERATION;
             }
-        } else {
+        } else if (!transactional) {
             // No member, no generation, but the group has members: it is not this client's to commit for.
             return ErrorCode.UNKNOWN_MEMBER_ID;
         }
-        if (group.is(GroupState.COMPLETING_REBALANCE)) {
+        if (!transactional && group.is(GroupState.COMPLETING_REBALANCE)) {
             return ErrorCode.REBALANCE_IN_PROGRESS;
         }
         return ErrorCode.NONE;
@@ -150,10 +162,119 @@ final class OffsetManager {
         });
     }
 
+    // --- TxnOffsetCommit ---
+
+    /**
+     * TxnOffsetCommit: validates like OffsetCommit (with the transactional relaxations), then appends the
+     * offsets as a transactional batch of the producer, so they are part of its transaction and the
+     * transaction's marker reaches this partition. They stay pending (invisible to OffsetFetch) until then.
+     *
+     * @return the error of every partition
+     */
+    CompletableFuture<Map<TopicPartition, ErrorCode>> txnCommit(TxnCommitParams p) {
+        if (p.groupId() == null || p.groupId().isEmpty()) {
+            return done(all(p.partitions(), ErrorCode.INVALID_GROUP_ID));
+        }
+        ErrorCode availability = shard.availability();
+        if (availability != ErrorCode.NONE) {
+            return done(all(p.partitions(), availability));
+        }
+        String memberId = p.memberId() == null ? "" : p.memberId();
+        ClassicGroup group = shard.group(p.groupId());
+        if (group == null) {
+            if (p.generationId() >= 0 || !memberId.isEmpty() || p.groupInstanceId() != null) {
+                return done(all(p.partitions(), ErrorCode.ILLEGAL_GENERATION));
+            }
+            group = shard.getOrCreateGroup(p.groupId());
+        }
+        synchronized (group) {
+            try {
+                ErrorCode error = validateCommit(group, memberId, p.groupInstanceId(), p.generationId(), true);
+                if (error != ErrorCode.NONE) {
+                    return done(all(p.partitions(), error));
+                }
+                return storeTransactional(group, p);
+            } finally {
+                shard.removeIfUnused(group);
+            }
+        }
+    }
+
+    private CompletableFuture<Map<TopicPartition, ErrorCode>> storeTransactional(ClassicGroup group, TxnCommitParams p) {
+        Map<TopicPartition, ErrorCode> results = new LinkedHashMap<>();
+        Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
+        List<KeyValueBatches.Entry> entries = new ArrayList<>();
+        long now = shard.now();
+        for (PartitionCommit c : p.partitions()) {
+            String metadata = c.metadata() == null ? "" : c.metadata();
+            if (metadata.length() > config.offsetMetadataMaxBytes()) {
+                results.put(c.partition(), ErrorCode.OFFSET_METADATA_TOO_LARGE);
+                continue;
+            }
+            CommittedOffset offset = new CommittedOffset(c.offset(), c.leaderEpoch(), metadata, now);
+            accepted.put(c.partition(), offset);
+            entries.add(new KeyValueBatches.Entry(GroupRecords.offsetKey(group.groupId(), c.partition()),
+                    GroupRecords.offsetValue(offset)));
+            results.put(c.partition(), ErrorCode.NONE);
+        }
+        if (entries.isEmpty()) {
+            return done(results);
+        }
+        CompletableFuture<Void> replicated;
+        try {
+            // One producer's appends must not interleave: each continues the sequence of the previous one.
+            synchronized (shard.transactionalAppends()) {
+                replicated = shard.log().appendTransactional(entries, now, p.producerId(), p.producerEpoch());
+            }
+        } catch (InvalidProducerEpochException e) {
+            log.info("TxnOffsetCommit of group '{}' by producer {} epoch {} fenced: {}", group.groupId(),
+                    p.producerId(), p.producerEpoch(), e.getMessage());
+            accepted.keySet().forEach(tp -> results.put(tp, ErrorCode.PRODUCER_FENCED));
+            return done(results);
+        } catch (RuntimeException e) {
+            log.warn("storing transactional offsets of group '{}' failed", group.groupId(), e);
+            ErrorCode error = GroupShard.storeError(e, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
+            accepted.keySet().forEach(tp -> results.put(tp, error));
+            return done(results);
+        }
+        group.pendingTxnOffsets().computeIfAbsent(p.producerId(), pid -> new HashMap<>()).putAll(accepted);
+        shard.trackTransaction(p.producerId(), group.groupId());
+        return replicated.handle((v, error) -> {
+            if (error != null) {
+                ErrorCode code = GroupShard.storeError(error, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
+                accepted.keySet().forEach(tp -> results.put(tp, code));
+            }
+            return results;
+        });
+    }
+
+    /**
+     * The transaction of {@code producerId} ended in this partition: its pending offsets in {@code groupIds}
+     * become committed offsets (COMMIT) or are dropped (ABORT).
+     */
+    void completeTransaction(long producerId, boolean committed, Collection<String> groupIds) {
+        for (String groupId : groupIds) {
+            ClassicGroup group = shard.group(groupId);
+            if (group == null) {
+                continue;
+            }
+            synchronized (group) {
+                Map<TopicPartition, CommittedOffset> pending = group.pendingTxnOffsets().remove(producerId);
+                if (pending != null && committed && !group.is(GroupState.DEAD)) {
+                    group.offsets().putAll(pending);
+                }
+                shard.removeIfUnused(group);
+            }
+        }
+    }
+
     // --- OffsetFetch ---
 
-    /** The committed offsets of {@code partitions} (those without one are left out), or all when null. */
-    FetchResult fetch(String groupId, Collection<TopicPartition> partitions) {
+    /**
+     * The committed offsets of {@code partitions} (those without one are left out), or all when null. With
+     * {@code requireStable}, partitions with an offset pending in an open transaction are reported unstable.
+     */
+    FetchResult fetch(String groupId, Collection<TopicPartition> partitions, boolean requireStable) {
         ErrorCode availability = shard.availability();
         if (availability != ErrorCode.NONE) {
             return new FetchResult(availability, Map.of());
@@ -167,17 +288,24 @@ final class OffsetManager {
             if (group.is(GroupState.DEAD)) {
                 return new FetchResult(ErrorCode.NONE, out);
             }
+            java.util.Set<TopicPartition> unstable = new java.util.HashSet<>();
             if (partitions == null) {
                 out.putAll(group.offsets());
+                if (requireStable) {
+                    group.pendingTxnOffsets().values().forEach(pending -> unstable.addAll(pending.keySet()));
+                }
             } else {
                 for (TopicPartition tp : partitions) {
                     CommittedOffset o = group.offsets().get(tp);
                     if (o != null) {
                         out.put(tp, o);
                     }
+                    if (requireStable && group.hasPendingTxnOffset(tp)) {
+                        unstable.add(tp);
+                    }
                 }
             }
-            return new FetchResult(ErrorCode.NONE, out);
+            return new FetchResult(ErrorCode.NONE, out, unstable);
         }
     }
 

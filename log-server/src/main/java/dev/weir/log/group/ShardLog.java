@@ -5,6 +5,7 @@ import dev.weir.log.replica.FetchPurgatory;
 import dev.weir.log.replica.Partition;
 import dev.weir.log.storage.FileSlice;
 import dev.weir.log.storage.LogReadInfo;
+import dev.weir.log.storage.ProducerStateEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -12,25 +13,26 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The log of one {@code __consumer_offsets} partition as its coordinator shard uses it: appends
- * batches of {@link GroupRecords} through the partition leader, and replays the partition from its
- * start when the shard loads.
+ * The log of one partition of a coordinator's internal topic ({@code __consumer_offsets} with
+ * {@link GroupRecords}, {@code __transaction_state} with {@code txn.TxnRecords}) as its shard uses it:
+ * appends batches through the partition leader, and replays the partition from its start when the
+ * shard loads.
  *
  * <p>Thread-safe: the partition log serializes appends; reads use the log's immutable views.
  */
-final class ShardLog {
+public final class ShardLog {
     /** Bytes read per step while replaying. */
     private static final int READ_BYTES = 1024 * 1024;
 
     private final Partition partition;
     private final FetchPurgatory fetchPurgatory;
 
-    ShardLog(Partition partition, FetchPurgatory fetchPurgatory) {
+    public ShardLog(Partition partition, FetchPurgatory fetchPurgatory) {
         this.partition = partition;
         this.fetchPurgatory = fetchPurgatory;
     }
 
-    Partition partition() {
+    public Partition partition() {
         return partition;
     }
 
@@ -46,8 +48,25 @@ final class ShardLog {
      *
      * @throws RuntimeException the append's failure (record too large, storage error, ...)
      */
-    CompletableFuture<Void> append(List<KeyValueBatches.Entry> entries, long nowMs) {
-        ByteBuffer batch = KeyValueBatches.batch(entries, nowMs);
+    public CompletableFuture<Void> append(List<KeyValueBatches.Entry> entries, long nowMs) {
+        return appendBatch(KeyValueBatches.batch(entries, nowMs));
+    }
+
+    /**
+     * Appends {@code entries} as one transactional batch of the producer (offsets committed in a
+     * transaction), as {@link #append} does otherwise. The sequence continues what the partition's producer
+     * state holds for this producer and epoch (0 for a new epoch), so the log's idempotence checks accept it;
+     * callers serialize appends of one producer.
+     */
+    CompletableFuture<Void> appendTransactional(List<KeyValueBatches.Entry> entries, long nowMs, long producerId,
+                                               short producerEpoch) {
+        ProducerStateEntry state = partition.log().producerStates().get(producerId);
+        int sequence = state == null || state.epoch() != producerEpoch || state.batches().isEmpty()
+                ? 0 : state.lastSeq() + 1;
+        return appendBatch(KeyValueBatches.transactionalBatch(entries, nowMs, producerId, producerEpoch, sequence));
+    }
+
+    private CompletableFuture<Void> appendBatch(ByteBuffer batch) {
         long lastOffset = partition.appendAsLeader(batch).lastOffset();
         fetchPurgatory.onNewData(partition.topicPartition());
         return partition.awaitHighWatermark(lastOffset + 1);
@@ -57,16 +76,34 @@ final class ShardLog {
      * Visits every record from the log start up to the log end, in offset order. A new leader loads up to its
      * log end, not its high watermark: it never truncates its own log, so everything in it becomes committed.
      */
-    void replay(KeyValueBatches.Visitor visitor) {
-        long next = partition.log().logStartOffset();
+    public void replay(KeyValueBatches.Visitor visitor) {
+        replayUpTo(partition.log().logEndOffset(), (buf, from) -> KeyValueBatches.forEach(buf, from, visitor));
+    }
+
+    /**
+     * As {@link #replay}, reporting each record's producer and the COMMIT/ABORT markers.
+     *
+     * @return the log end offset replayed up to (markers at or above it come later)
+     */
+    long replayWithMarkers(KeyValueBatches.TransactionalVisitor visitor) {
         long end = partition.log().logEndOffset();
+        replayUpTo(end, (buf, from) -> KeyValueBatches.forEachWithMarkers(buf, from, visitor));
+        return end;
+    }
+
+    private interface Step {
+        long visit(ByteBuffer batches, long from);
+    }
+
+    private void replayUpTo(long end, Step step) {
+        long next = partition.log().logStartOffset();
         while (next < end) {
             LogReadInfo read = partition.log().read(next, READ_BYTES, end, true);
             FileSlice slice = read.records();
             if (slice.size() == 0) {
                 break;
             }
-            long after = KeyValueBatches.forEach(readFully(slice), next, visitor);
+            long after = step.visit(readFully(slice), next);
             if (after <= next) {
                 break;
             }

@@ -61,6 +61,15 @@ public final class ApiVersionTable {
         support(ApiKeys.LIST_GROUPS, Short.MAX_VALUE);
         support(ApiKeys.DESCRIBE_GROUPS, Short.MAX_VALUE);
         support(ApiKeys.DELETE_GROUPS, Short.MAX_VALUE);
+        // Transactions, coordinator side: the classic protocol. No transaction.version feature is advertised,
+        // so clients stay on it; EndTxn v5 and TxnOffsetCommit v5 belong to KIP-890's per-transaction epoch bump
+        // and v6 of TxnOffsetCommit addresses topics by id.
+        support(ApiKeys.ADD_PARTITIONS_TO_TXN, 5);  // v0-3 clients, v4+ brokers (batched, VerifyOnly)
+        support(ApiKeys.ADD_OFFSETS_TO_TXN, 4);
+        support(ApiKeys.END_TXN, 4);
+        support(ApiKeys.TXN_OFFSET_COMMIT, 4);
+        support(ApiKeys.DESCRIBE_TRANSACTIONS, Short.MAX_VALUE);
+        support(ApiKeys.LIST_TRANSACTIONS, Short.MAX_VALUE);  // v1 duration filter, v2 id pattern (KIP-1152)
     }
 
     private void support(ApiKeys key, int cap) {

@@ -12,6 +12,8 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -22,10 +24,13 @@ import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
+import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
 
 /**
- * A small blocking Kafka-protocol client with which a follower broker talks to a leader broker:
- * Fetch and OffsetForLeaderEpoch over one plain {@link Socket}, one request in flight.
+ * A small blocking Kafka-protocol client with which a broker talks to another broker: Fetch and
+ * OffsetForLeaderEpoch (a follower to its leader) and WriteTxnMarkers (a transaction coordinator to a
+ * partition leader) over one plain {@link Socket}, one request in flight.
  *
  * <p>Versions are fixed, not negotiated, because Weir only talks to Weir: Fetch at the highest
  * version {@link ApiVersionTable} advertises, OffsetForLeaderEpoch at v4. The socket is opened lazily
@@ -33,7 +38,7 @@ import org.apache.kafka.common.requests.RequestHeader;
  * or mismatched response) closes the socket and is rethrown; the next call reconnects, so the caller
  * only has to back off and retry.
  *
- * <p>Thread safety: not thread-safe. One replica fetcher thread owns one client. The single exception
+ * <p>Thread safety: not thread-safe. One thread (a replica fetcher, the transaction marker sender) owns one client. The single exception
  * is {@link #close()}, which any thread may call to abort a call blocked in the owner thread (it then
  * fails with an {@code IOException}); after {@code close()} every call fails.
  */
@@ -42,6 +47,8 @@ public final class InterBrokerClient implements AutoCloseable {
     static final short FETCH_VERSION = new ApiVersionTable().range(ApiKeys.FETCH).max();
     /** v4 is the newest; its ReplicaId field (v3+) identifies the follower. */
     static final short OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
+    /** v1 is the classic (KIP-98) form; v2 only adds the transaction version of KIP-890, which Weir does not use. */
+    static final short WRITE_TXN_MARKERS_VERSION = 1;
     /** Sizes above this are taken as garbage rather than allocated; fetch responses stay far below it. */
     static final int MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
     /** Fetch v15 moved the replica id from the top-level ReplicaId field into ReplicaState. */
@@ -110,6 +117,19 @@ public final class InterBrokerClient implements AutoCloseable {
         AbstractResponse response = roundTrip(
                 new OffsetsForLeaderEpochRequest(request, OFFSET_FOR_LEADER_EPOCH_VERSION), socketTimeoutMs);
         return ((OffsetsForLeaderEpochResponse) response).data();
+    }
+
+    /**
+     * Sends {@code request} at WriteTxnMarkers v1 and waits for the response: the leader of each named
+     * partition appends the COMMIT or ABORT marker and answers an error code per partition.
+     *
+     * @throws IOException on connection trouble, a read timeout or a malformed response (also when the
+     *     other broker does not implement WriteTxnMarkers: it closes the connection)
+     */
+    public WriteTxnMarkersResponseData writeTxnMarkers(WriteTxnMarkersRequestData request) throws IOException {
+        AbstractResponse response = roundTrip(new WriteTxnMarkersRequest.Builder(request).build(WRITE_TXN_MARKERS_VERSION),
+                socketTimeoutMs);
+        return ((WriteTxnMarkersResponse) response).data();
     }
 
     /** Closes the socket; idempotent, callable from any thread. Later calls fail. */

@@ -6,6 +6,12 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
@@ -164,6 +170,13 @@ public final class RequestProcessor {
             case LIST_GROUPS -> apis.listGroups(ctx, (ListGroupsRequestData) body);
             case DESCRIBE_GROUPS -> apis.describeGroups(ctx, (DescribeGroupsRequestData) body);
             case DELETE_GROUPS -> apis.deleteGroups(ctx, (DeleteGroupsRequestData) body);
+            // Transactions (coordinator side).
+            case ADD_PARTITIONS_TO_TXN -> apis.addPartitionsToTxn(ctx, (AddPartitionsToTxnRequestData) body);
+            case ADD_OFFSETS_TO_TXN -> apis.addOffsetsToTxn(ctx, (AddOffsetsToTxnRequestData) body);
+            case END_TXN -> apis.endTxn(ctx, (EndTxnRequestData) body);
+            case TXN_OFFSET_COMMIT -> apis.txnOffsetCommit(ctx, (TxnOffsetCommitRequestData) body);
+            case DESCRIBE_TRANSACTIONS -> apis.describeTransactions(ctx, (DescribeTransactionsRequestData) body);
+            case LIST_TRANSACTIONS -> apis.listTransactions(ctx, (ListTransactionsRequestData) body);
             default -> throw new IllegalStateException(key + " is in the version table but has no handler");
         };
     }

@@ -22,6 +22,8 @@ import dev.weir.log.storage.LogCleaner;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogManager;
 import dev.weir.log.txn.ProducerIdAllocator;
+import dev.weir.log.txn.TransactionCoordinator;
+import dev.weir.log.txn.TxnConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
@@ -49,6 +51,7 @@ public final class WeirBroker implements AutoCloseable {
     private final ReplicaManager replicas;
     private final LogManager logs;
     private final GroupCoordinator groups;
+    private final TransactionCoordinator txns;
     private final Vertx vertx;
     private final KafkaListener listener;
     private final int port;
@@ -78,9 +81,15 @@ public final class WeirBroker implements AutoCloseable {
         this.groups = new GroupCoordinator(config.nodeId(), GroupConfig.from(config), metadata, replicas, scheduler,
                 Clock.systemUTC());
         groups.start();
+        // TODO(txn-log merge): replicas.addTransactionMarkerListener(groups), so COMMIT/ABORT markers written to
+        // __consumer_offsets materialize or drop transactional offset commits.
 
-        BrokerApis apis = new BrokerApis(metadata, replicas, config, new KafkaBatchScanner(),
-                new ProducerIdAllocator(metadata, config.getInt("producer.id.block.size")), groups);
+        ProducerIdAllocator producerIds = new ProducerIdAllocator(metadata, config.getInt("producer.id.block.size"));
+        this.txns = new TransactionCoordinator(config.nodeId(), TxnConfig.from(config), metadata, replicas, producerIds,
+                scheduler, Clock.systemUTC(), null);
+        txns.start();
+
+        BrokerApis apis = new BrokerApis(metadata, replicas, config, new KafkaBatchScanner(), producerIds, groups, txns);
         BrokerConfig.Listener bind = config.listeners().get(0);
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.getInt("num.network.threads")));
         this.listener = new KafkaListener(vertx, new KafkaListener.Settings(bind.host(), bind.port(),
@@ -134,6 +143,10 @@ public final class WeirBroker implements AutoCloseable {
         return groups;
     }
 
+    public TransactionCoordinator transactionCoordinator() {
+        return txns;
+    }
+
     /**
      * Drops out of the cluster at once, without telling anyone, then stops (in-process tests of broker
      * failure; a standalone broker just stops). The cluster sees what it would see of a crash.
@@ -173,6 +186,7 @@ public final class WeirBroker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        txns.close();
         groups.close();
         replicas.close();
         isrWorkers.shutdownNow();

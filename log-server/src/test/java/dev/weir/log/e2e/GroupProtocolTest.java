@@ -68,7 +68,7 @@ class GroupProtocolTest {
     }
 
     @Test
-    void findCoordinatorAnswersGroupKeysAndRefusesTransactionsPlainly() throws Exception {
+    void findCoordinatorAnswersGroupAndTransactionKeys() throws Exception {
         try (RawKafkaClient client = RawKafkaClient.connect(broker.bootstrap())) {
             FindCoordinatorResponseData v0 = client.request(ApiKeys.FIND_COORDINATOR, (short) 0,
                     new FindCoordinatorRequestData().setKey("g"));
@@ -83,8 +83,8 @@ class GroupProtocolTest {
 
             FindCoordinatorResponseData txn = client.request(ApiKeys.FIND_COORDINATOR, (short) 3,
                     new FindCoordinatorRequestData().setKey("my-transactional-id").setKeyType((byte) 1));
-            assertEquals(Errors.UNSUPPORTED_VERSION.code(), txn.errorCode());
-            assertTrue(txn.errorMessage().contains("transactions"), txn.errorMessage());
+            assertEquals(Errors.NONE.code(), txn.errorCode(), txn.errorMessage());
+            assertEquals(1, txn.nodeId(), "the leader of the id's __transaction_state partition");
         }
     }
 
