@@ -64,6 +64,10 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 
 /** The broker's {@link KafkaApis}: routes each API to the handler for its area. */
 public final class BrokerApis implements KafkaApis {
@@ -78,6 +82,7 @@ public final class BrokerApis implements KafkaApis {
     private final ProducerIdAllocator producerIds;
     private final GroupHandler groupHandler;
     private final GroupOffsetsHandler groupOffsets;
+    private final TxnMarkersHandler txnMarkers;
 
     public BrokerApis(MetadataStore metadata, ReplicaManager replicas, BrokerConfig broker, BatchRecordScanner scanner,
                       ProducerIdAllocator producerIds, GroupCoordinator groups) {
@@ -94,6 +99,7 @@ public final class BrokerApis implements KafkaApis {
         this.producerIds = producerIds;
         this.groupHandler = new GroupHandler(groups);
         this.groupOffsets = new GroupOffsetsHandler(groups, metadata);
+        this.txnMarkers = new TxnMarkersHandler(lookup);
     }
 
     private static <T> CompletableFuture<T> now(T value) {
@@ -254,5 +260,17 @@ public final class BrokerApis implements KafkaApis {
     @Override
     public CompletableFuture<DeleteGroupsResponseData> deleteGroups(RequestContext ctx, DeleteGroupsRequestData request) {
         return now(groupHandler.deleteGroups(request));
+    }
+
+    @Override
+    public CompletableFuture<WriteTxnMarkersResponseData> writeTxnMarkers(RequestContext ctx,
+                                                                          WriteTxnMarkersRequestData request) {
+        return txnMarkers.writeTxnMarkers(request);
+    }
+
+    @Override
+    public CompletableFuture<DescribeProducersResponseData> describeProducers(RequestContext ctx,
+                                                                              DescribeProducersRequestData request) {
+        return now(txnMarkers.describeProducers(request));
     }
 }

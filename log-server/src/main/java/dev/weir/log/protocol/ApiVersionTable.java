@@ -61,6 +61,10 @@ public final class ApiVersionTable {
         support(ApiKeys.LIST_GROUPS, Short.MAX_VALUE);
         support(ApiKeys.DESCRIBE_GROUPS, Short.MAX_VALUE);
         support(ApiKeys.DELETE_GROUPS, Short.MAX_VALUE);
+        // Transactions, partition side. WriteTxnMarkers v2 only adds the marker's transaction version (KIP-1228),
+        // which the classic (v1) transaction protocol leaves at 0.
+        support(ApiKeys.WRITE_TXN_MARKERS, Short.MAX_VALUE);
+        support(ApiKeys.DESCRIBE_PRODUCERS, Short.MAX_VALUE);
     }
 
     private void support(ApiKeys key, int cap) {

@@ -35,6 +35,8 @@ import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -164,6 +166,8 @@ public final class RequestProcessor {
             case LIST_GROUPS -> apis.listGroups(ctx, (ListGroupsRequestData) body);
             case DESCRIBE_GROUPS -> apis.describeGroups(ctx, (DescribeGroupsRequestData) body);
             case DELETE_GROUPS -> apis.deleteGroups(ctx, (DeleteGroupsRequestData) body);
+            case WRITE_TXN_MARKERS -> apis.writeTxnMarkers(ctx, (WriteTxnMarkersRequestData) body);
+            case DESCRIBE_PRODUCERS -> apis.describeProducers(ctx, (DescribeProducersRequestData) body);
             default -> throw new IllegalStateException(key + " is in the version table but has no handler");
         };
     }
