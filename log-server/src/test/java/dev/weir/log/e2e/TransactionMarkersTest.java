@@ -7,6 +7,7 @@ import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.replica.TransactionMarker;
 import dev.weir.log.testing.RawKafkaClient;
 import dev.weir.log.testing.TestBroker;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,6 +95,12 @@ class TransactionMarkersTest {
         assertEquals(List.of("p0", "p1", "a0", "a1", "b0", "b1", "a2", "p2"), readUncommitted(10));
         assertEquals(8, describe(pidA).currentTransactionStartOffset().orElse(-1));
 
+        // As after a crash: no clean-shutdown marker, nothing known flushed, snapshots and transaction index lost.
+        crashRestart();
+        assertEquals(List.of("p0", "p1", "a0", "a1"), readCommitted(lso));
+        assertEquals(List.of("p0", "p1", "a0", "a1", "b0", "b1", "a2", "p2"), readUncommitted(10));
+        assertEquals(8, describe(pidA).currentTransactionStartOffset().orElse(-1));
+
         try (RawKafkaClient client = RawKafkaClient.connect(broker.bootstrap())) {
             assertMarker(ErrorCode.NONE, client.writeTxnMarker(pidA, (short) 0, 5, true, TOPIC, 0)); // 10
         }
@@ -129,6 +136,22 @@ class TransactionMarkersTest {
             assertEquals(ErrorCode.INVALID_RECORD.code(), refused.errorCode());
         }
         assertEquals(3, markers.size(), "listeners hear only markers that were written: " + markers);
+    }
+
+    private void crashRestart() throws Exception {
+        broker.close();
+        Path partitionDir = dir.resolve(TOPIC + "-0");
+        try (var files = Files.list(partitionDir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.equals(".clean-shutdown") || name.endsWith(".snapshot") || name.endsWith(".txnindex")) {
+                    Files.delete(f);
+                }
+            }
+        }
+        Files.writeString(partitionDir.resolve("recovery-point"), "0\n");
+        broker = new TestBroker(dir);
+        broker.broker().replicas().addTransactionMarkerListener(markers::add);
     }
 
     private static SimpleRecord record(String value) {
