@@ -76,22 +76,30 @@ final class TransactionIndex {
         return file;
     }
 
-    /** Appends an entry (creating the file if needed). */
+    /**
+     * Adds an entry (creating the file if needed): appended when its marker is after the last entry's, as it always is
+     * for a live append; otherwise (recovery re-adding an entry lost from the middle) inserted in order and the file
+     * rewritten from that point.
+     */
     synchronized void append(AbortedTxn txn) throws IOException {
-        if (!entries.isEmpty() && txn.lastOffset() <= entries.get(entries.size() - 1).lastOffset()) {
-            throw new IllegalStateException("aborted transaction " + txn + " is not after the last entry of " + file);
-        }
         if (channel == null) {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
-        ByteBuffer buf = ByteBuffer.allocate(ENTRY_SIZE);
-        buf.putShort(VERSION).putLong(txn.producerId()).putLong(txn.firstOffset()).putLong(txn.lastOffset())
-                .putLong(txn.lastStableOffset()).flip();
-        long pos = (long) entries.size() * ENTRY_SIZE;
+        int at = entries.size();
+        while (at > 0 && entries.get(at - 1).lastOffset() >= txn.lastOffset()) {
+            at--;
+        }
+        entries.add(at, txn);
+        ByteBuffer buf = ByteBuffer.allocate((entries.size() - at) * ENTRY_SIZE);
+        for (AbortedTxn t : entries.subList(at, entries.size())) {
+            buf.putShort(VERSION).putLong(t.producerId()).putLong(t.firstOffset()).putLong(t.lastOffset())
+                    .putLong(t.lastStableOffset());
+        }
+        buf.flip();
+        long pos = (long) at * ENTRY_SIZE;
         while (buf.hasRemaining()) {
             pos += channel.write(buf, pos);
         }
-        entries.add(txn);
     }
 
     /** Whether an entry for the marker at {@code lastOffset} exists. */
