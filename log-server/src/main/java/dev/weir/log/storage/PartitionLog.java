@@ -422,7 +422,8 @@ public final class PartitionLog implements AutoCloseable {
     /**
      * {@link #appendAsLeader(ByteBuffer, int)} for a given origin: {@link AppendOrigin#COORDINATOR} may append
      * end-transaction markers (control batches), which end their producer's ongoing transaction; an ABORT marker also
-     * gets an entry in the segment's transaction index.
+     * gets an entry in the segment's transaction index. Its data batches with a producer id (a group coordinator's
+     * transactional offset commits) get the epoch check only: no sequence check, no duplicate detection.
      *
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException         a marker (or batch) of an epoch
      *                                                                              older than the producer's
@@ -454,6 +455,9 @@ public final class PartitionLog implements AutoCloseable {
                             new org.apache.kafka.common.InvalidRecordException("Control batch of producer "
                                     + h.producerId() + " is not a COMMIT or ABORT marker"));
                     update.appendMarker(h, marker, next, timestamp, true);
+                } else if (h.hasProducerId() && origin == AppendOrigin.COORDINATOR) {
+                    // Coordinator batches (transactional offset commits) reuse sequence 0: epoch check only, as Kafka.
+                    update.appendForCoordinator(h, next, last, timestamp);
                 } else if (h.hasProducerId()) {
                     Optional<BatchMetadata> duplicate = update.findDuplicate(h);
                     if (duplicate.isPresent()) {

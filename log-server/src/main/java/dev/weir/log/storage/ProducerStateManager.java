@@ -171,6 +171,18 @@ public final class ProducerStateManager {
             record(header, firstOffset, lastOffset, timestamp);
         }
 
+        /**
+         * Records a batch the broker writes for a coordinator (Kafka's AppendOrigin.COORDINATOR): its sequence is not
+         * checked, only that its epoch is not older than the producer's.
+         */
+        void appendForCoordinator(RecordBatchHeader header, long firstOffset, long lastOffset, long timestamp) {
+            ProducerStateEntry current = current(header.producerId());
+            if (current != null) {
+                checkEpoch(header.producerId(), header.producerEpoch(), current, firstOffset);
+            }
+            record(header, firstOffset, lastOffset, timestamp);
+        }
+
         /** Records a batch without checks: replication and replay trust what the leader accepted. */
         void appendUnchecked(RecordBatchHeader header, long firstOffset, long lastOffset, long timestamp) {
             record(header, firstOffset, lastOffset, timestamp);

@@ -166,6 +166,20 @@ class TransactionStateTest {
     }
 
     @Test
+    void coordinatorBatchesSkipSequenceChecksButNotEpochChecks() {
+        // A group coordinator writes each transactional offset commit with base sequence 0.
+        log.appendAsLeader(transactional(1, A, (short) 2, 0, T0), 0, AppendOrigin.COORDINATOR);
+        LogAppendInfo second = log.appendAsLeader(transactional(1, A, (short) 2, 0, T0), 0, AppendOrigin.COORDINATOR);
+        assertFalse(second.duplicate());
+        assertEquals(1, second.firstOffset());
+        assertEquals(OptionalLong.of(0), log.firstUnstableOffset());
+        assertThrows(InvalidProducerEpochException.class,
+                () -> log.appendAsLeader(transactional(1, A, (short) 1, 0, T0), 0, AppendOrigin.COORDINATOR));
+        marker(A, (short) 2, true, 0);
+        assertEquals(OptionalLong.empty(), log.firstUnstableOffset());
+    }
+
+    @Test
     void followerAppendsTrackTransactionsAndIndexAborts() throws IOException {
         PartitionLog follower = PartitionLog.open(dir.resolve("follower"), PartitionLogTest.smallConfig(), clock, scheduler);
         try {
