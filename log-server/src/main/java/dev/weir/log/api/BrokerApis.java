@@ -77,6 +77,10 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 
 /** The broker's {@link KafkaApis}: routes each API to the handler for its area. */
 public final class BrokerApis implements KafkaApis {
@@ -92,6 +96,7 @@ public final class BrokerApis implements KafkaApis {
     private final GroupHandler groupHandler;
     private final GroupOffsetsHandler groupOffsets;
     private final TransactionHandler transactions;
+    private final TxnMarkersHandler txnMarkers;
 
     public BrokerApis(MetadataStore metadata, ReplicaManager replicas, BrokerConfig broker, BatchRecordScanner scanner,
                       ProducerIdAllocator producerIds, GroupCoordinator groups, TransactionCoordinator txns) {
@@ -109,6 +114,7 @@ public final class BrokerApis implements KafkaApis {
         this.groupHandler = new GroupHandler(groups, txns);
         this.groupOffsets = new GroupOffsetsHandler(groups, metadata);
         this.transactions = new TransactionHandler(txns, groups, metadata);
+        this.txnMarkers = new TxnMarkersHandler(lookup);
     }
 
     private static <T> CompletableFuture<T> now(T value) {
@@ -305,5 +311,17 @@ public final class BrokerApis implements KafkaApis {
     public CompletableFuture<ListTransactionsResponseData> listTransactions(RequestContext ctx,
                                                                            ListTransactionsRequestData request) {
         return now(transactions.listTransactions(ctx, request));
+    }
+
+    @Override
+    public CompletableFuture<WriteTxnMarkersResponseData> writeTxnMarkers(RequestContext ctx,
+                                                                          WriteTxnMarkersRequestData request) {
+        return txnMarkers.writeTxnMarkers(request);
+    }
+
+    @Override
+    public CompletableFuture<DescribeProducersResponseData> describeProducers(RequestContext ctx,
+                                                                              DescribeProducersRequestData request) {
+        return now(txnMarkers.describeProducers(request));
     }
 }

@@ -7,6 +7,7 @@ import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.protocol.WireRecords;
 import dev.weir.log.replica.FetchPurgatory;
 import dev.weir.log.replica.Partition;
+import dev.weir.log.storage.AbortedTxn;
 import dev.weir.log.storage.LogReadInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,9 @@ import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 
 /**
- * Fetch for consumers and followers. Consumers read each partition below its high watermark (or last
- * stable offset), within the per-partition and per-response byte limits, and long-poll (max.wait.ms)
+ * Fetch for consumers and followers. Consumers read each partition below its high watermark (or, with
+ * isolation.level=read_committed, below its last stable offset, with the aborted transactions overlapping the
+ * records returned), within the per-partition and per-response byte limits, and long-poll (max.wait.ms)
  * until min.bytes are there. A follower (replica id >= 0) reads up to the log end, and its fetch offset
  * tells the leader how far it has replicated, which moves the high watermark and the ISR. Fetch
  * sessions are not kept: every response is full and carries session id 0, which clients accept.
@@ -116,14 +118,23 @@ final class FetchHandler {
                             partitions.replicas().isrProposals());
                 }
                 long hw = partition.highWatermark();
-                long upTo = fromFollower ? partition.log().logEndOffset()
-                        : readCommitted ? partition.lastStableOffset() : hw;
-                out.setHighWatermark(hw).setLastStableOffset(partition.lastStableOffset());
+                long lso = partition.log().lastStableOffset(hw);
+                long upTo = fromFollower ? partition.log().logEndOffset() : readCommitted ? lso : hw;
+                out.setHighWatermark(hw).setLastStableOffset(lso);
                 int maxBytes = Math.min(w.partition().partitionMaxBytes(), Math.max(remaining, 0));
                 // KIP-74: the first non-empty partition may exceed the limits so a large batch still moves.
                 boolean minOneMessage = remaining == request.maxBytes();
-                LogReadInfo read = partition.log().read(w.partition().fetchOffset(), maxBytes, upTo, minOneMessage);
+                long fetchOffset = w.partition().fetchOffset();
+                LogReadInfo read = partition.log().read(fetchOffset, maxBytes, upTo, minOneMessage, readCommitted);
                 out.setLogStartOffset(read.logStartOffset()).setRecords(WireRecords.ofSlice(read.records()));
+                if (readCommitted && read.records().size() > 0) {
+                    // The consumer drops the records of these producers from each first offset to their ABORT marker.
+                    for (AbortedTxn t : partition.log().collectAbortedTransactions(fetchOffset,
+                            Math.min(read.upperBoundOffset(), upTo))) {
+                        out.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                                .setProducerId(t.producerId()).setFirstOffset(t.firstOffset()));
+                    }
+                }
                 remaining -= read.records().size();
             } catch (RuntimeException e) {
                 out.setErrorCode(ErrorCode.of(e));

@@ -69,6 +69,10 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 
 /**
  * The broker's request handlers, one method per Kafka API, on kafka-clients' generated message
@@ -155,4 +159,10 @@ public interface KafkaApis {
 
     CompletableFuture<ListTransactionsResponseData> listTransactions(RequestContext ctx,
                                                                     ListTransactionsRequestData request);
+    /** Transaction markers from a transaction coordinator (broker to broker): the partition side. */
+    CompletableFuture<WriteTxnMarkersResponseData> writeTxnMarkers(RequestContext ctx, WriteTxnMarkersRequestData request);
+
+    /** KIP-664: producer state of partitions led here. */
+    CompletableFuture<DescribeProducersResponseData> describeProducers(RequestContext ctx,
+                                                                       DescribeProducersRequestData request);
 }

@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Offsets committed inside a transaction (TxnOffsetCommit) are written as transactional batches of the
  * producer and stay pending until the transaction's COMMIT or ABORT marker reaches the offsets partition
- * ({@link #onMarker}, called by the replica manager; on load, markers are read from the log).
+ * ({@link #onTransactionMarker}, called by the replica manager; on load, markers are read from the log).
  *
  * <p>The topic is created on first use (FindCoordinator, or Metadata naming it) with
  * {@code offsets.topic.num.partitions} partitions, {@code cleanup.policy=compact} and a replication
@@ -258,7 +258,7 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
      * {@code ReplicaManager.addTransactionMarkerListener} (the txn-log branch).
      */
     @Override
-    public void onMarker(TransactionMarker marker) {
+    public void onTransactionMarker(TransactionMarker marker) {
         if (!isOffsetsTopic(marker.partition().topic())) {
             return;
         }

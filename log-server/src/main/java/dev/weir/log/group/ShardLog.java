@@ -5,7 +5,7 @@ import dev.weir.log.replica.FetchPurgatory;
 import dev.weir.log.replica.Partition;
 import dev.weir.log.storage.FileSlice;
 import dev.weir.log.storage.LogReadInfo;
-import dev.weir.log.storage.ProducerStateEntry;
+import dev.weir.log.storage.AppendOrigin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -60,14 +60,17 @@ public final class ShardLog {
      */
     CompletableFuture<Void> appendTransactional(List<KeyValueBatches.Entry> entries, long nowMs, long producerId,
                                                short producerEpoch) {
-        ProducerStateEntry state = partition.log().producerStates().get(producerId);
-        int sequence = state == null || state.epoch() != producerEpoch || state.batches().isEmpty()
-                ? 0 : state.lastSeq() + 1;
-        return appendBatch(KeyValueBatches.transactionalBatch(entries, nowMs, producerId, producerEpoch, sequence));
+        // Coordinator-origin batches get only the producer epoch check, so the sequence need not follow the client's.
+        ByteBuffer batch = KeyValueBatches.transactionalBatch(entries, nowMs, producerId, producerEpoch, 0);
+        return appendBatch(batch, AppendOrigin.COORDINATOR);
     }
 
     private CompletableFuture<Void> appendBatch(ByteBuffer batch) {
-        long lastOffset = partition.appendAsLeader(batch).lastOffset();
+        return appendBatch(batch, AppendOrigin.CLIENT);
+    }
+
+    private CompletableFuture<Void> appendBatch(ByteBuffer batch, AppendOrigin origin) {
+        long lastOffset = partition.appendAsLeader(batch, false, origin).lastOffset();
         fetchPurgatory.onNewData(partition.topicPartition());
         return partition.awaitHighWatermark(lastOffset + 1);
     }

@@ -70,6 +70,10 @@ public final class ApiVersionTable {
         support(ApiKeys.TXN_OFFSET_COMMIT, 4);
         support(ApiKeys.DESCRIBE_TRANSACTIONS, Short.MAX_VALUE);
         support(ApiKeys.LIST_TRANSACTIONS, Short.MAX_VALUE);  // v1 duration filter, v2 id pattern (KIP-1152)
+        // Transactions, partition side. WriteTxnMarkers v2 only adds the marker's transaction version (KIP-1228),
+        // which the classic (v1) transaction protocol leaves at 0.
+        support(ApiKeys.WRITE_TXN_MARKERS, Short.MAX_VALUE);
+        support(ApiKeys.DESCRIBE_PRODUCERS, Short.MAX_VALUE);
     }
 
     private void support(ApiKeys key, int cap) {

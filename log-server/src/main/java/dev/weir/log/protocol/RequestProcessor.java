@@ -41,6 +41,8 @@ import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -177,6 +179,8 @@ public final class RequestProcessor {
             case TXN_OFFSET_COMMIT -> apis.txnOffsetCommit(ctx, (TxnOffsetCommitRequestData) body);
             case DESCRIBE_TRANSACTIONS -> apis.describeTransactions(ctx, (DescribeTransactionsRequestData) body);
             case LIST_TRANSACTIONS -> apis.listTransactions(ctx, (ListTransactionsRequestData) body);
+            case WRITE_TXN_MARKERS -> apis.writeTxnMarkers(ctx, (WriteTxnMarkersRequestData) body);
+            case DESCRIBE_PRODUCERS -> apis.describeProducers(ctx, (DescribeProducersRequestData) body);
             default -> throw new IllegalStateException(key + " is in the version table but has no handler");
         };
     }

@@ -1,6 +1,7 @@
 package dev.weir.log.replica;
 
 import dev.weir.log.cluster.PartitionImage;
+import dev.weir.log.storage.AppendOrigin;
 import dev.weir.log.storage.LogAppendInfo;
 import dev.weir.log.storage.PartitionLog;
 import java.nio.ByteBuffer;
@@ -90,8 +91,9 @@ public final class Partition {
         this.localNode = localNode;
         this.onHighWatermarkMoved = onHighWatermarkMoved;
         this.highWatermark = Math.max(log.logStartOffset(), Math.min(log.recoveryPoint(), log.logEndOffset()));
-        // Compacting above the high watermark could remove records a new leader then lacks.
-        log.setCleanableUpperBound(() -> highWatermark);
+        // Compacting above the high watermark could remove records a new leader then lacks; above the last stable
+        // offset, records of transactions whose outcome is unknown.
+        log.setCleanableUpperBound(this::lastStableOffset);
     }
 
     public TopicPartition topicPartition() {
@@ -122,9 +124,12 @@ public final class Partition {
         return highWatermark;
     }
 
-    /** The offset below which no transaction is open; equal to the high watermark until transactions exist. */
+    /**
+     * The offset below which every transaction is decided: min(high watermark, first unstable offset), where a
+     * transaction stays unstable until the high watermark passes its marker. read_committed consumers read below it.
+     */
     public long lastStableOffset() {
-        return highWatermark;
+        return log.lastStableOffset(highWatermark);
     }
 
     public synchronized List<Integer> isr() {
@@ -219,6 +224,11 @@ public final class Partition {
      *                than {@code min.insync.replicas}
      */
     public LogAppendInfo appendAsLeader(ByteBuffer batches, boolean acksAll) {
+        return appendAsLeader(batches, acksAll, AppendOrigin.CLIENT);
+    }
+
+    /** {@link #appendAsLeader(ByteBuffer, boolean)}; {@link AppendOrigin#COORDINATOR} may append transaction markers. */
+    public LogAppendInfo appendAsLeader(ByteBuffer batches, boolean acksAll, AppendOrigin origin) {
         int epoch;
         synchronized (this) {
             if (role != Role.LEADER) {
@@ -230,7 +240,7 @@ public final class Partition {
             }
             epoch = leaderEpoch;
         }
-        LogAppendInfo info = log.appendAsLeader(batches, epoch);
+        LogAppendInfo info = log.appendAsLeader(batches, epoch, origin);
         long candidate;
         synchronized (this) {
             candidate = highWatermarkCandidate();
@@ -399,6 +409,7 @@ public final class Partition {
                 }
             }
         }
+        log.onHighWatermark(newHighWatermark);
         ready.forEach(f -> f.complete(null));
         onHighWatermarkMoved.run();
     }

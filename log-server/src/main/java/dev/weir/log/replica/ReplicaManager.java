@@ -7,9 +7,14 @@ import dev.weir.log.cluster.PartitionImage;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.config.BrokerConfig;
 import dev.weir.log.config.TopicConfigs;
+import dev.weir.log.protocol.TxnMarkerBatches;
+import dev.weir.log.storage.AppendOrigin;
+import dev.weir.log.storage.LogAppendInfo;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogManager;
 import java.util.HashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +54,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> appliedConfigs = new HashMap<>();
     private final Partition.IsrProposals isrProposals = this::proposeIsr;
+    private final List<TransactionMarkerListener> markerListeners = new CopyOnWriteArrayList<>();
 
     public ReplicaManager(int nodeId, LogManager logs, BrokerConfig broker, FetchPurgatory fetchPurgatory,
                           MetadataStore metadata, ScheduledExecutorService scheduler, Executor background) {
@@ -211,6 +217,48 @@ public final class ReplicaManager implements AutoCloseable {
                         + p.topicPartition() + " may have a new leader");
             }
         }
+    }
+
+    /** Registers a listener told of every transaction marker committed on a partition led here. */
+    public void addTransactionMarkerListener(TransactionMarkerListener listener) {
+        markerListeners.add(listener);
+    }
+
+    /**
+     * Appends an end-transaction marker (WriteTxnMarkers, partition side) to {@code partition} as its leader, like an
+     * acks=all produce: refused while the ISR is below {@code min.insync.replicas}; the future completes once the high
+     * watermark covers the marker, after the {@link TransactionMarkerListener}s were told.
+     *
+     * @return the marker; fails with NotLeaderOrFollowerException, NotEnoughReplicasException,
+     *         InvalidProducerEpochException (epoch older than the producer's), TransactionCoordinatorFencedException
+     *         (coordinator epoch older than the last marker's), KafkaStorageException, or TimeoutException after
+     *         {@code timeoutMs}
+     */
+    public CompletableFuture<TransactionMarker> appendTransactionMarker(Partition partition, long producerId,
+                                                                       short producerEpoch, int coordinatorEpoch,
+                                                                       boolean committed, long timeoutMs) {
+        LogAppendInfo info;
+        try {
+            info = partition.appendAsLeader(TxnMarkerBatches.endTxnMarker(producerId, producerEpoch, coordinatorEpoch,
+                    committed, System.currentTimeMillis()), true, AppendOrigin.COORDINATOR);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        TopicPartition tp = partition.topicPartition();
+        fetchPurgatory.onNewData(tp);
+        TransactionMarker marker = new TransactionMarker(tp, producerId, producerEpoch, committed, info.firstOffset());
+        return partition.awaitHighWatermark(info.lastOffset() + 1)
+                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .thenApply(v -> {
+                    for (TransactionMarkerListener l : markerListeners) {
+                        try {
+                            l.onTransactionMarker(marker);
+                        } catch (RuntimeException e) {
+                            log.error("{}: transaction marker listener failed for {}", tp, marker, e);
+                        }
+                    }
+                    return marker;
+                });
     }
 
     /** After DeleteRecords moved the log start offset. */

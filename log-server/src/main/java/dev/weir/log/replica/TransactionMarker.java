@@ -3,12 +3,12 @@ package dev.weir.log.replica;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * A COMMIT or ABORT marker appended to a partition this broker leads (by WriteTxnMarkers).
+ * An end-transaction marker this broker appended as leader of {@code partition} and that the high watermark now
+ * covers (see {@link ReplicaManager#appendTransactionMarker}).
  *
- * <p>Defined identically on the {@code txn-log} branch, which appends the markers and calls the
- * listeners; this copy lets the group coordinator compile against it before that branch is merged.
- *
- * @param offset the marker's offset in the partition
+ * @param committed true for COMMIT, false for ABORT
+ * @param offset    the marker's offset in the partition
  */
 public record TransactionMarker(TopicPartition partition, long producerId, short producerEpoch, boolean committed,
-                                long offset) {}
+                                long offset) {
+}

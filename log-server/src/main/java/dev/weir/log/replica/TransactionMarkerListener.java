@@ -1,15 +1,17 @@
 package dev.weir.log.replica;
 
 /**
- * Told about every COMMIT or ABORT marker appended to a partition this broker leads, after the append
- * (registered with {@code ReplicaManager.addTransactionMarkerListener}). The group coordinator listens to
- * materialize or drop transactional offset commits of {@code __consumer_offsets}.
- *
- * <p>Defined identically on the {@code txn-log} branch, which appends the markers and calls the
- * listeners; this copy lets the group coordinator compile against it before that branch is merged.
- * Implementations must be quick and must not block: they run on the thread that appended the marker.
+ * Told of each end-transaction marker committed on a partition this broker leads, e.g. by the group coordinator to
+ * materialize the offsets a transaction committed to a {@code __consumer_offsets} partition (TxnOffsetCommit).
+ * Registered with {@link ReplicaManager#addTransactionMarkerListener}.
  */
 @FunctionalInterface
 public interface TransactionMarkerListener {
-    void onMarker(TransactionMarker marker);
+    /**
+     * Called once per marker appended through {@link ReplicaManager#appendTransactionMarker}, after the high watermark
+     * covers it and before the WriteTxnMarkers response is sent, on whatever thread completed the replication wait.
+     * Must not block. A coordinator retrying a marker causes a second call for the same producer: implementations must
+     * treat a marker without pending state as a no-op. Exceptions are logged and ignored.
+     */
+    void onTransactionMarker(TransactionMarker marker);
 }

@@ -81,8 +81,8 @@ public final class WeirBroker implements AutoCloseable {
         this.groups = new GroupCoordinator(config.nodeId(), GroupConfig.from(config), metadata, replicas, scheduler,
                 Clock.systemUTC());
         groups.start();
-        // TODO(txn-log merge): replicas.addTransactionMarkerListener(groups), so COMMIT/ABORT markers written to
-        // __consumer_offsets materialize or drop transactional offset commits.
+        // COMMIT/ABORT markers written to __consumer_offsets materialize or drop transactional offset commits.
+        replicas.addTransactionMarkerListener(groups);
 
         ProducerIdAllocator producerIds = new ProducerIdAllocator(metadata, config.getInt("producer.id.block.size"));
         this.txns = new TransactionCoordinator(config.nodeId(), TxnConfig.from(config), metadata, replicas, producerIds,

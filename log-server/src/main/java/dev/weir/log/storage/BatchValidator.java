@@ -24,7 +24,7 @@ final class BatchValidator {
      *
      * @return the headers, in order
      */
-    static List<RecordBatchHeader> validateForLeader(ByteBuffer records, LogConfig config) {
+    static List<RecordBatchHeader> validateForLeader(ByteBuffer records, LogConfig config, AppendOrigin origin) {
         List<RecordBatchHeader> headers = validateFraming(records, config.maxMessageBytes());
         for (RecordBatchHeader h : headers) {
             if (h.recordsCount() <= 0) {
@@ -34,10 +34,18 @@ final class BatchValidator {
                 throw new InvalidRecordException("Inconsistent record batch: last offset delta "
                         + h.lastOffsetDelta() + " but " + h.recordsCount() + " records");
             }
-            if (h.isControl()) {
+            if (h.isControl() && origin != AppendOrigin.COORDINATOR) {
                 throw new InvalidRecordException("Clients are not allowed to write control records");
             }
-            if (h.hasProducerId() && h.baseSequence() < 0) {
+            if (h.isControl() && (!h.isTransactional() || !h.hasProducerId())) {
+                throw new InvalidRecordException("Control batch at offset " + h.baseOffset()
+                        + " must be transactional and carry a producer id");
+            }
+            if (h.isTransactional() && !h.hasProducerId()) {
+                throw new InvalidRecordException("Transactional record batch at offset " + h.baseOffset()
+                        + " has no producer id");
+            }
+            if (h.hasProducerId() && h.baseSequence() < 0 && !h.isControl()) {
                 throw new InvalidRecordException("Invalid sequence number " + h.baseSequence()
                         + " in record batch with producerId " + h.producerId());
             }

@@ -9,8 +9,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -20,6 +22,13 @@ import java.util.function.BooleanSupplier;
  * has passed. Records without a key are dropped. Offsets, producer ids, epochs and sequences of kept records are
  * unchanged; the last batch of each idempotent producer survives, empty if need be, so producer state can be
  * rebuilt from the log.
+ *
+ * <p>Transactions: records of aborted transactions (found through the transaction indexes) are removed and never
+ * shadow an older committed value in the map. Control batches (COMMIT/ABORT markers) are always kept whole, so a
+ * marker never disappears while its transaction's data may remain (Kafka removes markers once their data is gone and
+ * {@code delete.retention.ms} has passed; Weir does not yet). Only segments below the cleanable upper bound, the
+ * last stable offset, are cleaned, so every transaction with data in them is decided. The cleaned segment gets the
+ * transaction index entries of the segments it replaces.
  *
  * <p>Consecutive segments are rewritten together into one cleaned segment while their sizes add up to at most
  * {@code segment.bytes}; each cleaned segment replaces its sources through {@link PartitionLog#replaceSegments}
@@ -59,14 +68,15 @@ final class LogCompactor {
         PartitionLog partition = target.log;
         LogConfig config = partition.config();
         OffsetMap map = new OffsetMap();
-        long endOffset = buildMap(target, map);
+        AbortedBatches aborted = AbortedBatches.of(target);
+        long endOffset = buildMap(target, map, aborted);
         List<LogSegment> toRewrite = new ArrayList<>();
         for (LogSegment s : target.cleanableSegments) {
             if (nextBaseOffset(target, s) <= endOffset) {
                 toRewrite.add(s);
             }
         }
-        Retention retention = new Retention(map, target.snapshot.producers(), nowMs,
+        Retention retention = new Retention(map, aborted, target.snapshot.producers(), nowMs,
                 config.cleanup().deleteRetentionMs());
         long read = 0;
         long written = 0;
@@ -97,7 +107,7 @@ final class LogCompactor {
      * @return the offset below which the log is cleaned: the end of the last mapped segment, or of the clean part if
      *         nothing is dirty
      */
-    private long buildMap(LogToClean target, OffsetMap map) throws IOException {
+    private long buildMap(LogToClean target, OffsetMap map, AbortedBatches aborted) throws IOException {
         long end = -1;
         for (LogSegment s : target.cleanableSegments) {
             if (!target.dirtySegments.contains(s)) {
@@ -109,7 +119,7 @@ final class LogCompactor {
                 break;
             }
             forEachChunk(s, chunk -> codec.forEachRecord(chunk, (key, offset, tombstone) -> {
-                if (key != null) {
+                if (key != null && !aborted.contains(offset)) {
                     map.put(key, offset);
                 }
             }));
@@ -166,6 +176,11 @@ final class LogCompactor {
                     return null;
                 }
             }
+            for (LogSegment source : group) {
+                for (AbortedTxn t : source.txnIndex().entries()) {
+                    cleaned.txnIndex().append(t);
+                }
+            }
             cleaned.onBecomeInactive();
             cleaned.flush();
             // Retention falls back on the file time for segments without timestamps: keep the sources' (as Kafka does).
@@ -216,16 +231,61 @@ final class LogCompactor {
         return true;
     }
 
+    /**
+     * The offset ranges of the data batches of aborted transactions in the cleanable segments: a transactional batch of
+     * producer P is aborted if an aborted transaction of P (in any segment's transaction index) spans its base offset.
+     */
+    private static final class AbortedBatches {
+        private final TreeMap<Long, Long> ranges = new TreeMap<>();
+
+        static AbortedBatches of(LogToClean target) throws IOException {
+            AbortedBatches out = new AbortedBatches();
+            Map<Long, List<AbortedTxn>> byProducer = new HashMap<>();
+            for (LogSegment s : target.snapshot.view().segments().values()) {
+                for (AbortedTxn t : s.txnIndex().entries()) {
+                    byProducer.computeIfAbsent(t.producerId(), pid -> new ArrayList<>()).add(t);
+                }
+            }
+            if (byProducer.isEmpty()) {
+                return out;
+            }
+            for (LogSegment s : target.cleanableSegments) {
+                FileBatches batches = new FileBatches(s.channel(), 0, s.size());
+                for (FileBatch b = batches.next(); b != null; b = batches.next()) {
+                    RecordBatchHeader h = b.header();
+                    if (!h.isTransactional() || h.isControl()) {
+                        continue;
+                    }
+                    for (AbortedTxn t : byProducer.getOrDefault(h.producerId(), List.of())) {
+                        if (t.firstOffset() <= h.baseOffset() && h.baseOffset() <= t.lastOffset()) {
+                            out.ranges.put(h.baseOffset(), h.lastOffset());
+                            break;
+                        }
+                    }
+                }
+            }
+            return out;
+        }
+
+        boolean contains(long offset) {
+            Map.Entry<Long, Long> e = ranges.floorEntry(offset);
+            return e != null && offset <= e.getValue();
+        }
+    }
+
     /** The keep-or-drop rule, remembering the earliest delete horizon of the tombstones it keeps. */
     private static final class Retention implements CompactionCodec.RecordRetention {
         private final OffsetMap map;
+        private final AbortedBatches aborted;
         private final Map<Long, ProducerStateEntry> producers;
         private final long nowMs;
         private final long deleteRetentionMs;
         long earliestHorizon = Long.MAX_VALUE;
 
-        Retention(OffsetMap map, Map<Long, ProducerStateEntry> producers, long nowMs, long deleteRetentionMs) {
+        Retention(OffsetMap map, AbortedBatches aborted, Map<Long, ProducerStateEntry> producers, long nowMs,
+                  long deleteRetentionMs) {
             this.map = map;
+            this.aborted = aborted;
             this.producers = producers;
             this.nowMs = nowMs;
             this.deleteRetentionMs = deleteRetentionMs;
@@ -233,7 +293,7 @@ final class LogCompactor {
 
         @Override
         public boolean retain(ByteBuffer key, long offset, boolean tombstone, long deleteHorizonMs) {
-            if (key == null || map.get(key) > offset) {
+            if (key == null || map.get(key) > offset || aborted.contains(offset)) {
                 return false;
             }
             if (!tombstone) {

@@ -15,6 +15,8 @@ final class LogFileNames {
     static final String INDEX_SUFFIX = ".index";
     static final String TIME_INDEX_SUFFIX = ".timeindex";
     static final String SNAPSHOT_SUFFIX = ".snapshot";
+    /** A segment's aborted-transaction index, see {@link TransactionIndex}. */
+    static final String TXN_INDEX_SUFFIX = ".txnindex";
     /** Appended to a file awaiting its delayed deletion; leftovers are removed on open. */
     static final String DELETED_SUFFIX = ".deleted";
     /** Appended to a temporary file written before an atomic rename; leftovers are removed on open. */
@@ -54,6 +56,10 @@ final class LogFileNames {
 
     static Path timeIndexFile(Path dir, long baseOffset) {
         return dir.resolve(offsetPrefix(baseOffset) + TIME_INDEX_SUFFIX);
+    }
+
+    static Path txnIndexFile(Path dir, long baseOffset) {
+        return dir.resolve(offsetPrefix(baseOffset) + TXN_INDEX_SUFFIX);
     }
 
     static Path swapEndFile(Path dir, long baseOffset) {

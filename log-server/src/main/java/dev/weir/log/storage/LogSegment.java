@@ -16,8 +16,9 @@ import java.util.OptionalLong;
 import java.util.zip.CRC32C;
 
 /**
- * One segment of a partition log: {@code <20-digit baseOffset>.log} plus its {@link OffsetIndex} ({@code .index})
- * and {@link TimeIndex} ({@code .timeindex}) in the partition directory.
+ * One segment of a partition log: {@code <20-digit baseOffset>.log} plus its {@link OffsetIndex} ({@code .index}),
+ * {@link TimeIndex} ({@code .timeindex}) and, once a transaction aborted in it, its {@link TransactionIndex}
+ * ({@code .txnindex}) in the partition directory.
  *
  * <p>On-disk format of the .log file: record batches (magic v2, see {@link RecordBatchHeader}) back to back,
  * exactly as validated, with strictly increasing offsets all >= baseOffset and < baseOffset + 2^31 (indexes store
@@ -36,6 +37,7 @@ public final class LogSegment {
     private final FileChannel channel;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TransactionIndex txnIndex;
     private final long createdMs;
     private volatile Path logFile;
     private volatile int size;
@@ -68,6 +70,11 @@ public final class LogSegment {
             boolean indexesExisted = Files.exists(indexPath) && Files.exists(timeIndexPath);
             this.offsetIndex = new OffsetIndex(indexPath, baseOffset, config.segmentIndexBytes());
             this.timeIndex = new TimeIndex(timeIndexPath, baseOffset, config.segmentIndexBytes());
+            Path txnIndexPath = withSuffix(LogFileNames.txnIndexFile(dir, baseOffset), suffix);
+            if (create) {
+                Files.deleteIfExists(txnIndexPath); // a leftover of an older segment at this offset
+            }
+            this.txnIndex = new TransactionIndex(txnIndexPath, baseOffset);
             this.indexesNeedRebuild = size > 0 && (!indexesExisted || !offsetIndex.isSane() || !timeIndex.isSane()
                     || offsetIndex.lastEntry().position() >= size);
         } catch (IOException | RuntimeException e) {
@@ -82,7 +89,7 @@ public final class LogSegment {
     }
 
     /**
-     * Creates an empty segment whose three files carry {@code suffix} after their usual names (the cleaner's
+     * Creates an empty segment whose files carry {@code suffix} after their usual names (the cleaner's
      * {@code .cleaned} output); {@link #changeFileSuffixes} renames them later.
      */
     static LogSegment create(Path dir, long baseOffset, LogConfig config, long nowMs, String suffix) throws IOException {
@@ -133,6 +140,11 @@ public final class LogSegment {
 
     public TimeIndex timeIndex() {
         return timeIndex;
+    }
+
+    /** The aborted transactions whose ABORT marker is in this segment. */
+    TransactionIndex txnIndex() {
+        return txnIndex;
     }
 
     public boolean indexesNeedRebuild() {
@@ -369,6 +381,8 @@ public final class LogSegment {
         if (fileSize > position) {
             channel.truncate(position);
         }
+        // Entries for markers that did not survive go; missing ones are re-added by the producer state replay.
+        txnIndex.truncateTo(nextOffset);
         size = position;
         indexesNeedRebuild = false;
         return truncated;
@@ -413,6 +427,7 @@ public final class LogSegment {
         int removed = size - newSize;
         offsetIndex.truncateTo(batch.header().baseOffset());
         timeIndex.truncateTo(batch.header().baseOffset());
+        txnIndex.truncateTo(batch.header().baseOffset());
         channel.truncate(newSize);
         size = newSize;
         if (newSize == 0) {
@@ -456,6 +471,7 @@ public final class LogSegment {
         }
         offsetIndex.flush();
         timeIndex.flush();
+        txnIndex.flush();
     }
 
     /** Renames the files with the {@code .deleted} suffix; the channel stays usable by readers. */
@@ -465,16 +481,18 @@ public final class LogSegment {
         logFile = target;
         offsetIndex.renameTo(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + LogFileNames.DELETED_SUFFIX));
         timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + LogFileNames.DELETED_SUFFIX));
+        txnIndex.renameTo(txnIndex.file().resolveSibling(txnIndex.file().getFileName() + LogFileNames.DELETED_SUFFIX));
     }
 
     /**
-     * Renames the three files from ending in {@code oldSuffix} to ending in {@code newSuffix} (either may be empty),
+     * Renames the segment's files from ending in {@code oldSuffix} to ending in {@code newSuffix} (either may be empty),
      * the indexes first and the .log last, so that the .log file's name tells how far a crash let this get. The
      * channel and the index mappings stay usable.
      */
     void changeFileSuffixes(String oldSuffix, String newSuffix) throws IOException {
         offsetIndex.renameTo(resuffix(offsetIndex.file(), oldSuffix, newSuffix));
         timeIndex.renameTo(resuffix(timeIndex.file(), oldSuffix, newSuffix));
+        txnIndex.renameTo(resuffix(txnIndex.file(), oldSuffix, newSuffix));
         Path target = resuffix(logFile, oldSuffix, newSuffix);
         Files.move(logFile, target, StandardCopyOption.ATOMIC_MOVE);
         logFile = target;
@@ -494,11 +512,13 @@ public final class LogSegment {
         Files.deleteIfExists(logFile);
         offsetIndex.deleteIfExists();
         timeIndex.deleteIfExists();
+        txnIndex.deleteIfExists();
     }
 
     /** Closes the file without touching the indexes' files, e.g. once its directory was renamed away. */
     public void closeHandles() throws IOException {
         channel.close();
+        txnIndex.close();
     }
 
     /** Records the final time index entry, trims the indexes and closes the file. */
@@ -511,6 +531,7 @@ public final class LogSegment {
             }
         } finally {
             channel.close();
+            txnIndex.close();
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
@@ -32,7 +33,11 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code recovery-point}: offset below which everything was fsynced (checkpointed on flush and close);</li>
  *   <li>{@code log-start-offset}: first offset visible to readers (moved by retention and DeleteRecords);</li>
- *   <li>{@code <20-digit offset>.snapshot}: producer state, written at every roll and on close;</li>
+ *   <li>{@code <20-digit offset>.snapshot}: producer state (epochs, sequences, ongoing transactions), written at
+ *       every roll and on close, see {@link ProducerSnapshotFile};</li>
+ *   <li>{@code <20-digit offset>.txnindex}: per segment, the transactions aborted by a marker in it, see
+ *       {@link TransactionIndex}; written on every ABORT marker append (leader and follower), truncated with the log,
+ *       deleted with its segment, and re-added on load by the producer state replay when missing;</li>
  *   <li>{@code cleaner-offset-checkpoint}: first offset not yet compacted by the {@link LogCleaner} (compacted logs);
  *       the cleaner's {@code .cleaned}/{@code .swap} files are finished or discarded on open, see
  *       {@link SegmentSwap}; the cleaner never compacts past the {@link #setCleanableUpperBound cleanable upper
@@ -44,6 +49,10 @@ import java.util.stream.Stream;
  *       every segment from the recovery point on is validated batch by batch and truncated after the last good
  *       batch.</li>
  * </ul>
+ *
+ * <p>Transactions: {@link #firstUnstableOffset()} is the first offset of the earliest ongoing transaction;
+ * {@link #lastStableOffset(long)} caps the high watermark by it (and by transactions completed but whose marker the
+ * high watermark has not passed); {@link #collectAbortedTransactions} answers read_committed fetches.
  *
  * <p>Thread-safety: all methods may be called from any thread. Appends, truncation, rolls, deletion, config
  * changes and close are serialized by a lock. Reads ({@link #read}, offset lookups, the accessors) take no lock:
@@ -80,6 +89,8 @@ public final class PartitionLog implements AutoCloseable {
     private LeaderEpochCache leaderEpochs;
     /** Offsets at or above this are never compacted; read by the cleaner without the lock. */
     private volatile LongSupplier cleanableUpperBound = UNBOUNDED;
+    /** Ongoing and unreplicated transactions by first offset, published after each change for lock-free LSO reads. */
+    private volatile List<ProducerStateManager.UnstableTxn> unstableTxns = List.of();
 
     private static final LongSupplier UNBOUNDED = () -> Long.MAX_VALUE;
 
@@ -166,7 +177,14 @@ public final class PartitionLog implements AutoCloseable {
         recoveryPoint = recovered.isEmpty() ? Math.min(recoveryPoint, logEnd) : logEnd;
         view = new LogView(Collections.unmodifiableNavigableMap(segments), logStart, logEnd, active.size());
         leaderEpochs = loadLeaderEpochs(logStart, logEnd, created);
-        rebuildProducerState();
+        // Recovered segments may lack transaction index entries: replay them all (from a snapshot at or below the first).
+        long replayFrom = logEnd;
+        for (LogSegment s : recovered) {
+            if (segments.containsValue(s)) {
+                replayFrom = Math.min(replayFrom, s.baseOffset());
+            }
+        }
+        rebuildProducerState(replayFrom);
         Checkpoints.writeLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE), logStart);
         Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), recoveryPoint);
         Files.deleteIfExists(marker);
@@ -228,7 +246,8 @@ public final class PartitionLog implements AutoCloseable {
         }
         for (Path f : files) {
             String name = f.getFileName().toString();
-            boolean orphanIndex = (name.endsWith(LogFileNames.INDEX_SUFFIX) || name.endsWith(LogFileNames.TIME_INDEX_SUFFIX))
+            boolean orphanIndex = (name.endsWith(LogFileNames.INDEX_SUFFIX) || name.endsWith(LogFileNames.TIME_INDEX_SUFFIX)
+                    || name.endsWith(LogFileNames.TXN_INDEX_SUFFIX))
                     && !Files.exists(f.resolveSibling(name.substring(0, name.lastIndexOf('.')) + LogFileNames.LOG_SUFFIX));
             if (name.endsWith(LogFileNames.DELETED_SUFFIX) || name.endsWith(LogFileNames.TMP_SUFFIX) || orphanIndex) {
                 Files.deleteIfExists(f);
@@ -288,30 +307,82 @@ public final class PartitionLog implements AutoCloseable {
         return toRecover;
     }
 
-    /** Rebuilds producer state from the newest usable snapshot and the batch headers after it. */
+    /** Rebuilds producer state from the newest usable snapshot and the batches after it. */
     private void rebuildProducerState() throws IOException {
+        rebuildProducerState(view.logEndOffset());
+    }
+
+    /**
+     * Rebuilds producer state from the newest usable snapshot at or below {@code maxSnapshotOffset} and the batches
+     * after it, re-adding any aborted transaction missing from its segment's transaction index.
+     */
+    private void rebuildProducerState(long maxSnapshotOffset) throws IOException {
         LogView v = view;
         ProducerSnapshotFile.deleteRange(dir, v.logEndOffset() + 1, Long.MAX_VALUE);
-        Optional<ProducerSnapshotFile.Snapshot> snapshot = ProducerSnapshotFile.loadLatest(dir, v.logEndOffset());
+        Optional<ProducerSnapshotFile.Snapshot> snapshot = ProducerSnapshotFile.loadLatest(dir,
+                Math.min(maxSnapshotOffset, v.logEndOffset()));
         long from = snapshot.map(ProducerSnapshotFile.Snapshot::offset).orElse(v.segments().firstKey());
         producerState.reset(snapshot.map(ProducerSnapshotFile.Snapshot::entries).orElse(Map.of()), from);
-        if (from >= v.logEndOffset()) {
-            return;
-        }
-        log.info("{}: rebuilding producer state from offset {} to {}", dir, from, v.logEndOffset());
-        ProducerStateManager.Update update = producerState.newUpdate();
-        Long firstSegment = v.segments().floorKey(from);
-        for (LogSegment segment : v.segments().tailMap(firstSegment == null ? v.segments().firstKey() : firstSegment, true).values()) {
-            FileBatches batches = new FileBatches(segment.channel(), segment.offsetIndex().lookup(from).position(),
-                    v.endPosition(segment));
-            for (FileBatch b = batches.next(); b != null; b = batches.next()) {
-                RecordBatchHeader h = b.header();
-                if (h.lastOffset() >= from && h.hasProducerId() && !h.isControl()) {
-                    update.appendUnchecked(h, h.baseOffset(), h.lastOffset(), h.maxTimestamp());
+        if (from < v.logEndOffset()) {
+            log.info("{}: rebuilding producer state from offset {} to {}", dir, from, v.logEndOffset());
+            Long firstSegment = v.segments().floorKey(from);
+            for (LogSegment segment : v.segments().tailMap(firstSegment == null ? v.segments().firstKey() : firstSegment, true).values()) {
+                FileBatches batches = new FileBatches(segment.channel(), segment.offsetIndex().lookup(from).position(),
+                        v.endPosition(segment));
+                for (FileBatch b = batches.next(); b != null; b = batches.next()) {
+                    RecordBatchHeader h = b.header();
+                    if (h.lastOffset() < from || !h.hasProducerId()) {
+                        continue;
+                    }
+                    // One update per batch: an aborted transaction's index entry needs the state just after it.
+                    ProducerStateManager.Update update = producerState.newUpdate();
+                    if (h.isControl()) {
+                        Optional<TxnMarker> marker = TxnMarker.parse(segment.readBatch(b), 0, h);
+                        if (marker.isEmpty()) {
+                            continue;
+                        }
+                        update.appendMarker(h, marker.get(), h.baseOffset(), h.maxTimestamp(), false);
+                    } else {
+                        update.appendUnchecked(h, h.baseOffset(), h.lastOffset(), h.maxTimestamp());
+                    }
+                    for (CompletedTxn t : producerState.commit(update, h.lastOffset() + 1, false)) {
+                        if (t.aborted() && !segment.txnIndex().containsMarker(t.lastOffset())) {
+                            segment.txnIndex().append(abortedTxn(t));
+                        }
+                    }
                 }
             }
         }
-        producerState.commit(update, v.logEndOffset());
+        producerState.commit(producerState.newUpdate(), v.logEndOffset(), false);
+        publishTxnState();
+    }
+
+    /** The index entry of an aborted transaction, just after its marker was applied to the producer state. */
+    private AbortedTxn abortedTxn(CompletedTxn t) {
+        return new AbortedTxn(t.producerId(), t.firstOffset(), t.lastOffset(),
+                producerState.firstOngoingOffset().orElse(t.lastOffset() + 1));
+    }
+
+    /** Under the lock, after the producer state changed. */
+    private void publishTxnState() {
+        unstableTxns = List.copyOf(producerState.unstable());
+    }
+
+    /**
+     * Writes the index entries of the transactions that markers just aborted, into {@code segment} (which holds the
+     * markers). Under the lock, after the append was written and the producer state committed.
+     */
+    private void indexAborted(LogSegment segment, List<CompletedTxn> completed) {
+        try {
+            for (CompletedTxn t : completed) {
+                if (t.aborted()) {
+                    segment.txnIndex().append(abortedTxn(t));
+                }
+            }
+        } catch (IOException e) {
+            throw fail("Failed to write the transaction index of " + segment, e);
+        }
+        publishTxnState();
     }
 
     private void releaseAfterFailedLoad() {
@@ -345,11 +416,26 @@ public final class PartitionLog implements AutoCloseable {
      * @throws KafkaStorageException                                           I/O failure or closed log
      */
     public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT);
+    }
+
+    /**
+     * {@link #appendAsLeader(ByteBuffer, int)} for a given origin: {@link AppendOrigin#COORDINATOR} may append
+     * end-transaction markers (control batches), which end their producer's ongoing transaction; an ABORT marker also
+     * gets an entry in the segment's transaction index. Its data batches with a producer id (a group coordinator's
+     * transactional offset commits) get the epoch check only: no sequence check, no duplicate detection.
+     *
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException         a marker (or batch) of an epoch
+     *                                                                              older than the producer's
+     * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException a marker from an older coordinator
+     *                                                                              epoch than the last marker's
+     */
+    public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin) {
         lock.lock();
         try {
             ensureWritable();
             LogConfig cfg = config;
-            List<RecordBatchHeader> headers = BatchValidator.validateForLeader(records, cfg);
+            List<RecordBatchHeader> headers = BatchValidator.validateForLeader(records, cfg, origin);
             LogView v = view;
             if (headers.isEmpty()) {
                 return new LogAppendInfo(-1L, -1L, RecordBatchHeader.NO_TIMESTAMP, v.logStartOffset(), 0, false);
@@ -360,10 +446,19 @@ public final class PartitionLog implements AutoCloseable {
             long next = firstOffset;
             long maxTimestamp = RecordBatchHeader.NO_TIMESTAMP;
             int count = 0;
+            int batchPosition = records.position();
             for (RecordBatchHeader h : headers) {
                 long last = next + h.lastOffsetDelta();
                 long timestamp = cfg.logAppendTime() ? now : h.maxTimestamp();
-                if (h.hasProducerId()) {
+                if (h.isControl()) {
+                    TxnMarker marker = TxnMarker.parse(records, batchPosition, h).orElseThrow(() ->
+                            new org.apache.kafka.common.InvalidRecordException("Control batch of producer "
+                                    + h.producerId() + " is not a COMMIT or ABORT marker"));
+                    update.appendMarker(h, marker, next, timestamp, true);
+                } else if (h.hasProducerId() && origin == AppendOrigin.COORDINATOR) {
+                    // Coordinator batches (transactional offset commits) reuse sequence 0: epoch check only, as Kafka.
+                    update.appendForCoordinator(h, next, last, timestamp);
+                } else if (h.hasProducerId()) {
                     Optional<BatchMetadata> duplicate = update.findDuplicate(h);
                     if (duplicate.isPresent()) {
                         BatchMetadata d = duplicate.get();
@@ -375,6 +470,7 @@ public final class PartitionLog implements AutoCloseable {
                 maxTimestamp = Math.max(maxTimestamp, timestamp);
                 count += h.recordsCount();
                 next = last + 1;
+                batchPosition += h.sizeInBytes();
             }
             if (leaderEpoch >= 0) {
                 // Recorded before the records are written: after a crash the history may run ahead of the log (trimmed
@@ -394,7 +490,7 @@ public final class PartitionLog implements AutoCloseable {
                 position += h.sizeInBytes();
             }
             appendToActiveSegment(buffer, firstOffset, next, maxTimestamp, now);
-            producerState.commit(update, next);
+            indexAborted(view.active(), producerState.commit(update, next, true));
             maybeFlushByMessages();
             return new LogAppendInfo(firstOffset, next - 1, cfg.logAppendTime() ? now : RecordBatchHeader.NO_TIMESTAMP,
                     view.logStartOffset(), count, false);
@@ -422,12 +518,19 @@ public final class PartitionLog implements AutoCloseable {
             ProducerStateManager.Update update = producerState.newUpdate();
             long maxTimestamp = RecordBatchHeader.NO_TIMESTAMP;
             int count = 0;
+            int batchPosition = records.position();
             for (RecordBatchHeader h : headers) {
-                if (h.hasProducerId() && !h.isControl()) {
+                if (h.hasProducerId() && h.isControl()) {
+                    Optional<TxnMarker> marker = TxnMarker.parse(records, batchPosition, h);
+                    if (marker.isPresent()) {
+                        update.appendMarker(h, marker.get(), h.baseOffset(), h.maxTimestamp(), false);
+                    }
+                } else if (h.hasProducerId()) {
                     update.appendUnchecked(h, h.baseOffset(), h.lastOffset(), h.maxTimestamp());
                 }
                 maxTimestamp = Math.max(maxTimestamp, h.maxTimestamp());
                 count += h.recordsCount();
+                batchPosition += h.sizeInBytes();
             }
             for (RecordBatchHeader h : headers) {
                 if (h.partitionLeaderEpoch() >= 0) {
@@ -437,7 +540,7 @@ public final class PartitionLog implements AutoCloseable {
             long firstOffset = headers.get(0).baseOffset();
             long next = headers.get(headers.size() - 1).lastOffset() + 1;
             appendToActiveSegment(records, firstOffset, next, maxTimestamp, clock.millis());
-            producerState.commit(update, next);
+            indexAborted(view.active(), producerState.commit(update, next, true));
             maybeFlushByMessages();
             return new LogAppendInfo(firstOffset, next - 1, RecordBatchHeader.NO_TIMESTAMP, view.logStartOffset(),
                     count, false);
@@ -573,6 +676,16 @@ public final class PartitionLog implements AutoCloseable {
      * @throws OffsetOutOfRangeException if startOffset is below the log start or above the log end offset
      */
     public LogReadInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        return read(startOffset, maxBytes, maxOffsetExclusive, minOneMessage, false);
+    }
+
+    /**
+     * {@link #read(long, int, long, boolean)}; with {@code exactUpperBound} the result's
+     * {@link LogReadInfo#upperBoundOffset()} is the base offset of the batch after the slice (one small extra read, for
+     * read_committed fetches), else the log end offset.
+     */
+    public LogReadInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage,
+                            boolean exactUpperBound) {
         LogView v = view;
         if (startOffset < v.logStartOffset() || startOffset > v.logEndOffset()) {
             throw new OffsetOutOfRangeException("Offset " + startOffset + " is out of range for " + dir
@@ -593,7 +706,8 @@ public final class PartitionLog implements AutoCloseable {
                 FileSlice slice = segment.read(startOffset, maxBytes, v.endPosition(segment), maxOffsetExclusive,
                         minOneMessage);
                 if (slice != null) {
-                    return new LogReadInfo(slice, v.logStartOffset(), v.logEndOffset());
+                    return new LogReadInfo(slice, v.logStartOffset(), v.logEndOffset(),
+                            exactUpperBound ? offsetAfter(v, segment, slice) : v.logEndOffset());
                 }
                 entry = v.segments().higherEntry(entry.getKey());
             }
@@ -602,6 +716,21 @@ public final class PartitionLog implements AutoCloseable {
                     + e.getMessage(), e);
         }
         return new LogReadInfo(empty, v.logStartOffset(), v.logEndOffset());
+    }
+
+    /** Base offset of the batch after {@code slice} (of {@code segment}), else of the next segment, else the log end. */
+    private static long offsetAfter(LogView v, LogSegment segment, FileSlice slice) throws IOException {
+        long position = slice.position() + slice.size();
+        if (position + RecordBatchHeader.HEADER_SIZE <= v.endPosition(segment)) {
+            ByteBuffer baseOffset = ByteBuffer.allocate(8);
+            while (baseOffset.hasRemaining()
+                    && segment.channel().read(baseOffset, position + baseOffset.position()) >= 0) {
+                // positional reads until the 8 bytes are in
+            }
+            return baseOffset.getLong(0);
+        }
+        Long nextSegment = v.segments().higherKey(segment.baseOffset());
+        return nextSegment != null ? nextSegment : v.logEndOffset();
     }
 
     public long logStartOffset() {
@@ -652,6 +781,75 @@ public final class PartitionLog implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** First offset of the earliest ongoing transaction, or empty if no transaction is ongoing. Lock-free. */
+    public OptionalLong firstUnstableOffset() {
+        for (ProducerStateManager.UnstableTxn t : unstableTxns) {
+            if (t.ongoing()) {
+                return OptionalLong.of(t.firstOffset());
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /**
+     * The last stable offset for a given high watermark: the high watermark, capped by the first offset of the earliest
+     * transaction that is ongoing or whose marker is at or above the high watermark (its outcome is not committed yet),
+     * and never below the log start offset. Lock-free.
+     */
+    public long lastStableOffset(long highWatermark) {
+        long lso = highWatermark;
+        for (ProducerStateManager.UnstableTxn t : unstableTxns) {
+            if (t.ongoing() || t.lastOffset() >= highWatermark) {
+                lso = Math.min(lso, t.firstOffset());
+                break;
+            }
+        }
+        return Math.min(highWatermark, Math.max(lso, view.logStartOffset()));
+    }
+
+    /**
+     * The high watermark moved to {@code highWatermark}: transactions whose marker is below it stop holding back the
+     * last stable offset. Cheap when none is waiting; takes the lock otherwise.
+     */
+    public void onHighWatermark(long highWatermark) {
+        boolean waiting = false;
+        for (ProducerStateManager.UnstableTxn t : unstableTxns) {
+            waiting |= !t.ongoing() && t.lastOffset() < highWatermark;
+        }
+        if (!waiting) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (producerState.onHighWatermark(highWatermark)) {
+                publishTxnState();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The aborted transactions a read_committed fetch of [{@code fetchOffset}, {@code upperBoundOffset}) must know:
+     * those whose ABORT marker is at or after fetchOffset and whose first offset is below upperBoundOffset, in log
+     * order (Kafka's {@code collectAbortedTransactions}). Reads the in-memory transaction indexes of the segments from
+     * the one holding fetchOffset on, stopping once an entry shows that no later one can start below the bound.
+     */
+    public List<AbortedTxn> collectAbortedTransactions(long fetchOffset, long upperBoundOffset) {
+        List<AbortedTxn> out = new ArrayList<>();
+        if (upperBoundOffset <= fetchOffset) {
+            return out;
+        }
+        LogView v = view;
+        Long start = v.segments().floorKey(fetchOffset);
+        for (LogSegment segment : v.segments().tailMap(start == null ? v.segments().firstKey() : start, true).values()) {
+            if (segment.txnIndex().collect(fetchOffset, upperBoundOffset, out)) {
+                break;
+            }
+        }
+        return out;
     }
 
     /**
@@ -891,6 +1089,7 @@ public final class PartitionLog implements AutoCloseable {
             Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), offset);
             ProducerSnapshotFile.deleteRange(dir, 0, Long.MAX_VALUE);
             producerState.reset(Map.of(), offset);
+            publishTxnState();
             leaderEpochs.clear();
             log.info("{}: truncated fully, log restarts at offset {}", dir, offset);
         } catch (IOException e) {

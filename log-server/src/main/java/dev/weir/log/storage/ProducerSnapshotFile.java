@@ -20,18 +20,25 @@ import java.util.zip.CRC32C;
  * Producer state snapshot files {@code <20-digit offset>.snapshot} in the partition directory; the offset is the
  * log offset the state reflects (exclusive).
  *
- * <p>Format (big-endian): {@code version int16 (1) | crc uint32 | producerCount int32 | producers...}, each producer
- * {@code producerId int64 | epoch int16 | batchCount int32 | batches...}, each batch
- * {@code firstSeq int32 | lastSeq int32 | firstOffset int64 | lastOffset int64 | timestamp int64}. The CRC32C
- * covers everything after the crc field. Written atomically (temp file + rename); a file failing its CRC is
- * ignored. Stateless; static methods only.
+ * <p>Format (big-endian): {@code version int16 | crc uint32 | producerCount int32 | producers...}, each producer
+ * <ul>
+ *   <li>version 2 (written): {@code producerId int64 | epoch int16 | coordinatorEpoch int32 |
+ *       currentTxnFirstOffset int64 (-1: no ongoing transaction) | lastTimestamp int64 | batchCount int32 |
+ *       batches...};</li>
+ *   <li>version 1 (still read; from before transactions): {@code producerId int64 | epoch int16 | batchCount int32 |
+ *       batches...}, read as no coordinator epoch, no ongoing transaction;</li>
+ * </ul>
+ * each batch {@code firstSeq int32 | lastSeq int32 | firstOffset int64 | lastOffset int64 | timestamp int64}. The
+ * CRC32C covers everything after the crc field. Written atomically (temp file + rename); a file failing its CRC or
+ * of an unknown version is ignored. Stateless; static methods only.
  */
 final class ProducerSnapshotFile {
 
     private static final Logger log = LoggerFactory.getLogger(ProducerSnapshotFile.class);
-    private static final short VERSION = 1;
+    private static final short VERSION_1 = 1;
+    static final short VERSION = 2;
     private static final int HEADER_SIZE = 2 + 4 + 4;
-    private static final int PRODUCER_SIZE = 8 + 2 + 4;
+    private static final int PRODUCER_SIZE = 8 + 2 + 4 + 8 + 8 + 4;
     private static final int BATCH_SIZE = 4 + 4 + 8 + 8 + 8;
 
     /** A loaded snapshot. */
@@ -49,7 +56,8 @@ final class ProducerSnapshotFile {
         ByteBuffer buf = ByteBuffer.allocate(size);
         buf.putShort(VERSION).putInt(0).putInt(entries.size());
         for (ProducerStateEntry e : entries.values()) {
-            buf.putLong(e.producerId()).putShort(e.epoch()).putInt(e.batches().size());
+            buf.putLong(e.producerId()).putShort(e.epoch()).putInt(e.coordinatorEpoch())
+                    .putLong(e.currentTxnFirstOffset()).putLong(e.lastTimestamp()).putInt(e.batches().size());
             for (BatchMetadata b : e.batches()) {
                 buf.putInt(b.firstSeq()).putInt(b.lastSeq()).putLong(b.firstOffset()).putLong(b.lastOffset())
                         .putLong(b.timestamp());
@@ -95,7 +103,9 @@ final class ProducerSnapshotFile {
             return Optional.empty();
         }
         ByteBuffer buf = ByteBuffer.wrap(bytes);
-        if (buf.getShort(0) != VERSION || Integer.toUnsignedLong(buf.getInt(2)) != crc(bytes, bytes.length)) {
+        short version = buf.getShort(0);
+        if ((version != VERSION && version != VERSION_1)
+                || Integer.toUnsignedLong(buf.getInt(2)) != crc(bytes, bytes.length)) {
             return Optional.empty();
         }
         buf.position(HEADER_SIZE);
@@ -105,12 +115,22 @@ final class ProducerSnapshotFile {
             for (int i = 0; i < count; i++) {
                 long pid = buf.getLong();
                 short epoch = buf.getShort();
+                int coordinatorEpoch = ProducerStateEntry.NO_COORDINATOR_EPOCH;
+                long txnFirstOffset = ProducerStateEntry.NO_TXN;
+                long lastTimestamp = RecordBatchHeader.NO_TIMESTAMP;
+                if (version >= VERSION) {
+                    coordinatorEpoch = buf.getInt();
+                    txnFirstOffset = buf.getLong();
+                    lastTimestamp = buf.getLong();
+                }
                 int batchCount = buf.getInt();
                 List<BatchMetadata> batches = new ArrayList<>(batchCount);
                 for (int j = 0; j < batchCount; j++) {
                     batches.add(new BatchMetadata(buf.getInt(), buf.getInt(), buf.getLong(), buf.getLong(), buf.getLong()));
                 }
-                entries.put(pid, new ProducerStateEntry(pid, epoch, batches));
+                entries.put(pid, version >= VERSION
+                        ? new ProducerStateEntry(pid, epoch, batches, coordinatorEpoch, txnFirstOffset, lastTimestamp)
+                        : new ProducerStateEntry(pid, epoch, batches));
             }
         } catch (java.nio.BufferUnderflowException e) {
             return Optional.empty();

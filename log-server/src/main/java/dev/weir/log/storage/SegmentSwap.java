@@ -108,11 +108,13 @@ final class SegmentSwap {
         for (long b : replaced) {
             Files.deleteIfExists(LogFileNames.offsetIndexFile(dir, b));
             Files.deleteIfExists(LogFileNames.timeIndexFile(dir, b));
+            Files.deleteIfExists(LogFileNames.txnIndexFile(dir, b));
         }
         // An index renamed to its final name before the crash was just deleted with the replaced ones: the load
         // rebuilds it. One still ending in .swap is the cleaned segment's.
         moveIfExists(swapped(LogFileNames.offsetIndexFile(dir, base)), LogFileNames.offsetIndexFile(dir, base));
         moveIfExists(swapped(LogFileNames.timeIndexFile(dir, base)), LogFileNames.timeIndexFile(dir, base));
+        moveIfExists(swapped(LogFileNames.txnIndexFile(dir, base)), LogFileNames.txnIndexFile(dir, base));
         Checkpoints.fsyncDirectory(dir);
         Files.move(swapped(LogFileNames.logFile(dir, base)), LogFileNames.logFile(dir, base), StandardCopyOption.ATOMIC_MOVE);
         Checkpoints.fsyncDirectory(dir);

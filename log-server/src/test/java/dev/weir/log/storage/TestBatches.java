@@ -77,6 +77,60 @@ final class TestBatches {
         buf.putInt(position + RecordBatchHeader.CRC_OFFSET, (int) RecordBatchHeader.computeCrc(buf, position, size));
     }
 
+    /** An idempotent batch with the transactional attribute (bit 4) set. */
+    static ByteBuffer transactional(int count, long producerId, short epoch, int baseSequence, long baseTimestamp) {
+        return withAttributes(idempotent(count, producerId, epoch, baseSequence, baseTimestamp),
+                RecordBatchHeader.TRANSACTIONAL_FLAG_MASK);
+    }
+
+    /** Sets attribute bits of the single batch in {@code buf} and fixes its CRC. */
+    static ByteBuffer withAttributes(ByteBuffer buf, int bits) {
+        short a = buf.getShort(RecordBatchHeader.ATTRIBUTES_OFFSET);
+        buf.putShort(RecordBatchHeader.ATTRIBUTES_OFFSET, (short) (a | bits));
+        fixCrc(buf, 0);
+        return buf;
+    }
+
+    /**
+     * An end-transaction marker batch, written by hand in Kafka's format: transactional control batch with one record,
+     * key {@code version int16 0 | type int16 (0 abort, 1 commit)}, value {@code version int16 0 | coordinatorEpoch int32}.
+     */
+    static ByteBuffer marker(long producerId, short epoch, boolean commit, int coordinatorEpoch, long timestamp) {
+        ByteBuffer key = ByteBuffer.allocate(4).putShort((short) 0).putShort((short) (commit ? 1 : 0));
+        ByteBuffer value = ByteBuffer.allocate(6).putShort((short) 0).putInt(coordinatorEpoch);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(0); // attributes
+        writeVarlong(body, 0); // timestamp delta
+        writeVarint(body, 0); // offset delta
+        writeVarint(body, 4);
+        body.writeBytes(key.array());
+        writeVarint(body, 6);
+        body.writeBytes(value.array());
+        writeVarint(body, 0); // headers
+        ByteArrayOutputStream record = new ByteArrayOutputStream();
+        writeVarint(record, body.size());
+        record.writeBytes(body.toByteArray());
+        byte[] recordBytes = record.toByteArray();
+        ByteBuffer buf = ByteBuffer.allocate(RecordBatchHeader.HEADER_SIZE + recordBytes.length);
+        buf.putLong(0L);
+        buf.putInt(buf.capacity() - RecordBatchHeader.LOG_OVERHEAD);
+        buf.putInt(-1);
+        buf.put(RecordBatchHeader.MAGIC_V2);
+        buf.putInt(0);
+        buf.putShort((short) (RecordBatchHeader.TRANSACTIONAL_FLAG_MASK | RecordBatchHeader.CONTROL_FLAG_MASK));
+        buf.putInt(0);
+        buf.putLong(timestamp);
+        buf.putLong(timestamp);
+        buf.putLong(producerId);
+        buf.putShort(epoch);
+        buf.putInt(-1);
+        buf.putInt(1);
+        buf.put(recordBytes);
+        buf.flip();
+        fixCrc(buf, 0);
+        return buf;
+    }
+
     static ByteBuffer concat(ByteBuffer... batches) {
         int size = 0;
         for (ByteBuffer b : batches) {

@@ -21,7 +21,13 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.MessageSizeAccumulator;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 
 /**
  * A blocking Kafka-protocol client over a plain {@link Socket}, for tests that need exact control of
@@ -135,6 +141,37 @@ public final class RawKafkaClient implements AutoCloseable {
             throws IOException {
         ProduceResponseData response = request(ApiKeys.PRODUCE, (short) 12, produceRequest(topic, partition, records));
         return response.responses().iterator().next().partitionResponses().get(0);
+    }
+
+    /** A producer id and epoch from InitProducerId v4 without a transactional id. */
+    public InitProducerIdResponseData initProducerId() throws IOException {
+        return request(ApiKeys.INIT_PRODUCER_ID, (short) 4,
+                new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(60_000));
+    }
+
+    /**
+     * One uncompressed transactional batch of {@code values} (null keys), as a transactional producer sends it:
+     * without a transaction coordinator, tests take the producer id from {@link #initProducerId()} and end the
+     * transaction with {@link #writeTxnMarker}.
+     */
+    public static MemoryRecords transactionalRecords(long producerId, short epoch, int baseSequence, String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(System.currentTimeMillis(), null,
+                    values[i].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, epoch, baseSequence, records);
+    }
+
+    /** WriteTxnMarkers v1 with one marker for the given partitions of {@code topic}. */
+    public WriteTxnMarkersResponseData writeTxnMarker(long producerId, short epoch, int coordinatorEpoch, boolean commit,
+                                                     String topic, Integer... partitions) throws IOException {
+        WriteTxnMarkersRequestData request = new WriteTxnMarkersRequestData().setMarkers(List.of(
+                new WriteTxnMarkersRequestData.WritableTxnMarker().setProducerId(producerId).setProducerEpoch(epoch)
+                        .setCoordinatorEpoch(coordinatorEpoch).setTransactionResult(commit)
+                        .setTopics(List.of(new WriteTxnMarkersRequestData.WritableTxnMarkerTopic().setName(topic)
+                                .setPartitionIndexes(List.of(partitions))))));
+        return request(ApiKeys.WRITE_TXN_MARKERS, (short) 1, request);
     }
 
     /**

@@ -128,7 +128,7 @@ class TransactionCoordinatorTest {
             long offset = partition.log().logEndOffset();
             partition.log().appendAsFollower(TestMarkers.marker(offset, m.producerId(), m.producerEpoch(),
                     m.transactionResult(), m.coordinatorEpoch(), now.get()));
-            groups.onMarker(new TransactionMarker(tp, m.producerId(), m.producerEpoch(), m.transactionResult(), offset));
+            groups.onTransactionMarker(new TransactionMarker(tp, m.producerId(), m.producerEpoch(), m.transactionResult(), offset));
         }
 
         @Override
