@@ -32,11 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The transaction coordinator through kafka-clients' transactional producer and Admin on one in-process
- * broker. Until the partition side of transactions (the txn-log branch: WriteTxnMarkers on the partition
- * leader) is merged, a transaction that has partitions cannot finish its markers: EndTxn succeeds (it
- * answers once PrepareCommit/PrepareAbort is written) and the id then stays in that state, retrying. So
- * these tests check what the coordinator decides; commit/abort visibility to consumers is tested after
- * the merge (see {@code TransactionCoordinatorTest} for the whole two-phase commit with a fake partition side).
+ * broker: what the coordinator decides and reports (states, epochs, partitions, listings, recovery). EndTxn
+ * answers once PrepareCommit/PrepareAbort is written; the markers and CompleteCommit/CompleteAbort follow in
+ * the background, so the tests wait for the Complete state. What consumers see of commits and aborts is in
+ * {@link TransactionsTest}.
  */
 class TransactionCoordinatorE2ETest {
     @TempDir
@@ -127,10 +126,15 @@ class TransactionCoordinatorE2ETest {
                     && l.producerId() == ongoing.producerId()), listed.toString());
 
             producer.commitTransaction(); // answered once PrepareCommit is written
-            TransactionState after = describe(admin, "states-id").state();
-            // CompleteCommit once WriteTxnMarkers exists on the partition side (txn-log branch).
-            assertTrue(after == TransactionState.PREPARE_COMMIT || after == TransactionState.COMPLETE_COMMIT,
-                    after.toString());
+            // The markers are written on both partitions, then CompleteCommit.
+            await(() -> {
+                try {
+                    return describe(admin, "states-id").state() == TransactionState.COMPLETE_COMMIT;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertEquals(Set.of(), describe(admin, "states-id").topicPartitions(), "no partitions after the commit");
             assertTrue(admin.listTransactions(new ListTransactionsOptions()
                     .filterProducerIds(List.of(ongoing.producerId()))).all().get(30, TimeUnit.SECONDS)
                     .stream().anyMatch(l -> l.transactionalId().equals("states-id")));
@@ -150,7 +154,7 @@ class TransactionCoordinatorE2ETest {
             await(() -> {
                 try {
                     TransactionDescription d = describe(admin, "timeout-id");
-                    return d.state() == TransactionState.PREPARE_ABORT || d.state() == TransactionState.COMPLETE_ABORT;
+                    return d.state() == TransactionState.COMPLETE_ABORT;
                 } catch (Exception e) {
                     return false;
                 }
