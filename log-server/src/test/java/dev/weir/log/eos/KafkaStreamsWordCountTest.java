@@ -1,0 +1,183 @@
+package dev.weir.log.eos;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.log.testing.ClientJvm;
+import dev.weir.log.testing.TestBroker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.LongDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Apache Kafka Streams (the real library, in a child JVM: see {@link WordCountStreamsApp}) runs a word
+ * count against one in-process Weir broker. Streams creates its repartition and changelog topics through
+ * Admin, joins a consumer group, commits offsets to {@code __consumer_offsets} and, with
+ * {@code exactly_once_v2}, writes through a transactional producer. The final count of every word, read
+ * with read_committed (last value per word), must equal the count computed here from the same text.
+ */
+class KafkaStreamsWordCountTest {
+    private static final int LINES = 3_000;
+    private static final List<String> VOCABULARY = List.of(
+            "the", "log", "is", "an", "append", "only", "sequence", "of", "records", "weir", "broker",
+            "partition", "leader", "follower", "replica", "offset", "commit", "abort", "marker", "stream",
+            "table", "count", "word", "exactly", "once", "at", "least", "transaction", "producer", "consumer",
+            "group", "coordinator", "fetch", "segment", "index", "snapshot", "epoch", "fence", "zombie", "kafka");
+
+    @TempDir
+    static Path dir;
+    static TestBroker broker;
+
+    @BeforeAll
+    static void start() {
+        broker = new TestBroker(dir.resolve("broker"), Map.of(
+                "offsets.topic.num.partitions", "3",
+                "transaction.state.log.num.partitions", "3",
+                "group.initial.rebalance.delay.ms", "0"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    /** A few thousand lines of words from {@link #VOCABULARY}, the same for every run (fixed seed). */
+    static List<String> text() {
+        Random random = new Random(20_260_521L);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < LINES; i++) {
+            int words = 1 + random.nextInt(12);
+            StringBuilder line = new StringBuilder();
+            for (int w = 0; w < words; w++) {
+                String word = VOCABULARY.get((int) Math.min(VOCABULARY.size() - 1,
+                        Math.abs(random.nextGaussian()) * VOCABULARY.size() / 2.5));
+                // Mixed case and punctuation, which the application normalizes and drops.
+                line.append(w == 0 ? "" : random.nextInt(8) == 0 ? ", " : " ")
+                        .append(random.nextInt(6) == 0 ? word.toUpperCase(Locale.ROOT) : word);
+            }
+            lines.add(line.append(random.nextInt(4) == 0 ? "." : "").toString());
+        }
+        return lines;
+    }
+
+    static Map<String, Long> expectedCounts(List<String> lines) {
+        return lines.stream()
+                .flatMap(l -> List.of(l.toLowerCase(Locale.ROOT).split("\\W+")).stream())
+                .filter(w -> !w.isEmpty())
+                .collect(Collectors.groupingBy(w -> w, TreeMap::new, Collectors.counting()));
+    }
+
+    @ParameterizedTest(name = "processing.guarantee={0}")
+    @ValueSource(strings = {"exactly_once_v2", "at_least_once"})
+    void wordCountsAreExact(String guarantee) throws Exception {
+        String suffix = guarantee.replace('_', '-');
+        String applicationId = "wordcount-" + suffix;
+        String input = "lines-" + suffix;
+        String output = "word-counts-" + suffix;
+        List<String> lines = text();
+        Map<String, Long> expected = expectedCounts(lines);
+        assertEquals(VOCABULARY.size(), expected.size(), "the text uses every word of the vocabulary");
+
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(input, 3, (short) 1), new NewTopic(output, 2, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        // Half of the text before Streams starts, half while it runs.
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            for (int i = 0; i < lines.size() / 2; i++) {
+                producer.send(new ProducerRecord<>(input, Integer.toString(i), lines.get(i)));
+            }
+            producer.flush();
+        }
+
+        try (ClientJvm app = new ClientJvm("wordcount-" + suffix,
+                ClientJvm.classpathWithClients("kafka.streams.clients.jar"),
+                List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), WordCountStreamsApp.class,
+                List.of(broker.bootstrap(), applicationId, guarantee, dir.resolve("state-" + suffix).toString(),
+                        input, output));
+             KafkaConsumer<String, Long> reader = readCommitted()) {
+            app.start();
+            await("Kafka Streams reaches RUNNING; see " + app.outputFiles()).atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> !app.isAlive() || app.stdout().contains("STATE RUNNING"));
+            assertTrue(app.isAlive(), "Kafka Streams is running; see " + app.outputFiles());
+
+            try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+                for (int i = lines.size() / 2; i < lines.size(); i++) {
+                    producer.send(new ProducerRecord<>(input, Integer.toString(i), lines.get(i)));
+                }
+                producer.flush();
+            }
+
+            List<TopicPartition> outputPartitions = List.of(new TopicPartition(output, 0), new TopicPartition(output, 1));
+            reader.assign(outputPartitions);
+            reader.seekToBeginning(outputPartitions);
+            Map<String, Long> latest = new TreeMap<>();
+            await("the last committed count of every word equals the count of the text; see " + app.outputFiles())
+                    .atMost(Duration.ofSeconds(90))
+                    .pollInSameThread()
+                    .pollInterval(Duration.ofMillis(200))
+                    .failFast("Kafka Streams died or failed", () -> !app.isAlive() || app.stdout().contains("UNCAUGHT"))
+                    .untilAsserted(() -> {
+                        for (ConsumerRecord<String, Long> r : reader.poll(Duration.ofMillis(500))) {
+                            latest.put(r.key(), r.value());
+                        }
+                        assertEquals(expected, latest);
+                    });
+
+            try (Admin admin = broker.admin()) {
+                Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+                assertTrue(topics.contains(applicationId + "-words-repartition"), "repartition topic in " + topics);
+                assertTrue(topics.contains(applicationId + "-counts-changelog"), "changelog topic in " + topics);
+                List<String> transactionalIds = admin.listTransactions().all().get(30, TimeUnit.SECONDS).stream()
+                        .map(TransactionListing::transactionalId)
+                        .filter(id -> id.startsWith(applicationId))
+                        .toList();
+                if (guarantee.equals("exactly_once_v2")) {
+                    assertTrue(!transactionalIds.isEmpty(), "exactly_once_v2 wrote through a transactional producer");
+                } else {
+                    assertEquals(List.of(), transactionalIds, "at_least_once used no transactions");
+                }
+            }
+            assertTrue(app.stop(30_000), "Kafka Streams stops on SIGTERM; see " + app.outputFiles());
+        }
+    }
+
+    private static KafkaConsumer<String, Long> readCommitted() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, LongDeserializer.class);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(p);
+    }
+}
