@@ -43,6 +43,12 @@ public final class ClientJvm implements AutoCloseable {
         this.mainClass = mainClass.getName();
         this.args = List.copyOf(args);
         Files.createDirectories(OUTPUT);
+        // Output of an earlier run under the same name would be mistaken for this run's.
+        try (var old = Files.newDirectoryStream(OUTPUT, name + "-*.{out,err}")) {
+            for (Path f : old) {
+                Files.delete(f);
+            }
+        }
     }
 
     /** This test JVM's classpath, with the pinned kafka-clients. */
