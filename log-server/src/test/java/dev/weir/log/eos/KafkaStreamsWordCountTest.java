@@ -2,9 +2,11 @@ package dev.weir.log.eos;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.testing.ClientJvm;
+import dev.weir.log.testing.ReadToEnd;
 import dev.weir.log.testing.TestBroker;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +33,7 @@ import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -70,10 +73,10 @@ class KafkaStreamsWordCountTest {
     }
 
     /** A few thousand lines of words from {@link #VOCABULARY}, the same for every run (fixed seed). */
-    static List<String> text() {
+    static List<String> text(int count) {
         Random random = new Random(20_260_521L);
         List<String> lines = new ArrayList<>();
-        for (int i = 0; i < LINES; i++) {
+        for (int i = 0; i < count; i++) {
             int words = 1 + random.nextInt(12);
             StringBuilder line = new StringBuilder();
             for (int w = 0; w < words; w++) {
@@ -102,7 +105,7 @@ class KafkaStreamsWordCountTest {
         String applicationId = "wordcount-" + suffix;
         String input = "lines-" + suffix;
         String output = "word-counts-" + suffix;
-        List<String> lines = text();
+        List<String> lines = text(LINES);
         Map<String, Long> expected = expectedCounts(lines);
         assertEquals(VOCABULARY.size(), expected.size(), "the text uses every word of the vocabulary");
 
@@ -137,21 +140,7 @@ class KafkaStreamsWordCountTest {
                 producer.flush();
             }
 
-            List<TopicPartition> outputPartitions = List.of(new TopicPartition(output, 0), new TopicPartition(output, 1));
-            reader.assign(outputPartitions);
-            reader.seekToBeginning(outputPartitions);
-            Map<String, Long> latest = new TreeMap<>();
-            await("the last committed count of every word equals the count of the text; see " + app.outputFiles())
-                    .atMost(Duration.ofSeconds(90))
-                    .pollInSameThread()
-                    .pollInterval(Duration.ofMillis(200))
-                    .failFast("Kafka Streams died or failed", () -> !app.isAlive() || app.stdout().contains("UNCAUGHT"))
-                    .untilAsserted(() -> {
-                        for (ConsumerRecord<String, Long> r : reader.poll(Duration.ofMillis(500))) {
-                            latest.put(r.key(), r.value());
-                        }
-                        assertEquals(expected, latest);
-                    });
+            awaitCounts(app, reader, output, expected);
 
             try (Admin admin = broker.admin()) {
                 Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
@@ -169,6 +158,103 @@ class KafkaStreamsWordCountTest {
             }
             assertTrue(app.stop(30_000), "Kafka Streams stops on SIGTERM; see " + app.outputFiles());
         }
+    }
+
+    /**
+     * Streams with exactly_once_v2, killed with SIGKILL at random moments while it counts and started again
+     * (same state directory, static membership), ends with exact counts: each restart aborts the transaction
+     * its predecessor left open, restores the count store from the changelog read with read_committed and
+     * goes on from the committed input offsets.
+     */
+    @Test
+    void exactlyOnceCountsStayExactWhenStreamsIsKilledAgainAndAgain() throws Exception {
+        String applicationId = "wordcount-eos-killed";
+        String input = "lines-eos-killed";
+        String output = "word-counts-eos-killed";
+        int chunks = 5;
+        int chunkLines = 1_500;
+        List<String> lines = text(chunks * chunkLines);
+        Map<String, Long> expected = expectedCounts(lines);
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(input, 3, (short) 1), new NewTopic(output, 2, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        Random random = new Random();
+        int kills = 0;
+        try (ClientJvm app = new ClientJvm(applicationId, ClientJvm.classpathWithClients("kafka.streams.clients.jar"),
+                List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), WordCountStreamsApp.class,
+                List.of(broker.bootstrap(), applicationId, "exactly_once_v2", dir.resolve("state-eos-killed").toString(),
+                        input, output, applicationId + "-instance"));
+             KafkaProducer<String, String> producer = broker.producer(Map.of());
+             KafkaConsumer<String, Long> reader = readCommitted()) {
+            for (int chunk = 0; chunk < chunks; chunk++) {
+                app.start();
+                await("Kafka Streams reaches RUNNING; see " + app.outputFiles()).atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> !app.isAlive() || app.stdout().contains("STATE RUNNING"));
+                assertTrue(app.isAlive(), "Kafka Streams is running; see " + app.outputFiles());
+                for (int i = chunk * chunkLines; i < (chunk + 1) * chunkLines; i++) {
+                    producer.send(new ProducerRecord<>(input, Integer.toString(i), lines.get(i)));
+                }
+                producer.flush();
+                if (chunk < chunks - 1) {
+                    // A random moment while it counts this chunk (the wait ends early only if it dies by itself).
+                    assertFalse(app.waitFor(random.nextInt(1_500)), "Kafka Streams died by itself; see " + app.outputFiles());
+                    app.kill();
+                    kills++;
+                }
+            }
+            awaitCounts(app, reader, output, expected);
+            assertTrue(app.stop(30_000), "Kafka Streams stops on SIGTERM; see " + app.outputFiles());
+        }
+        assertEquals(chunks - 1, kills);
+        // The kills hit open transactions: the output log holds aborted count updates that read_committed skipped.
+        try (KafkaConsumer<String, Long> uncommitted = readUncommitted()) {
+            List<TopicPartition> outputPartitions = List.of(new TopicPartition(output, 0), new TopicPartition(output, 1));
+            uncommitted.assign(outputPartitions);
+            uncommitted.seekToBeginning(outputPartitions);
+            long all = ReadToEnd.readToEnd(uncommitted, outputPartitions).size();
+            try (KafkaConsumer<String, Long> committed = readCommitted()) {
+                committed.assign(outputPartitions);
+                committed.seekToBeginning(outputPartitions);
+                long visible = ReadToEnd.readToEnd(committed, outputPartitions).size();
+                System.out.printf("word-count output after %d kills: %d records, %d of them committed%n", kills, all, visible);
+                assertTrue(all > visible, "aborted output records in the log (" + all + " in all, " + visible + " committed)");
+                // Without a record cache every word of the text makes one count update: exactly once, none lost.
+                assertEquals(expected.values().stream().mapToLong(Long::longValue).sum(), visible,
+                        "committed count updates, one per word of the text");
+            }
+        }
+    }
+
+    /** Reads the output with read_committed until the last count of every word equals {@code expected}. */
+    private static void awaitCounts(ClientJvm app, KafkaConsumer<String, Long> reader, String output,
+            Map<String, Long> expected) {
+        List<TopicPartition> outputPartitions = List.of(new TopicPartition(output, 0), new TopicPartition(output, 1));
+        reader.assign(outputPartitions);
+        reader.seekToBeginning(outputPartitions);
+        Map<String, Long> latest = new TreeMap<>();
+        await("the last committed count of every word equals the count of the text; see " + app.outputFiles())
+                .atMost(Duration.ofSeconds(90))
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(200))
+                .failFast("Kafka Streams died or failed", () -> !app.isAlive() || app.stdout().contains("UNCAUGHT"))
+                .untilAsserted(() -> {
+                    for (ConsumerRecord<String, Long> r : reader.poll(Duration.ofMillis(500))) {
+                        latest.put(r.key(), r.value());
+                    }
+                    assertEquals(expected, latest);
+                });
+    }
+
+    private static KafkaConsumer<String, Long> readUncommitted() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, LongDeserializer.class);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(p);
     }
 
     private static KafkaConsumer<String, Long> readCommitted() {

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -19,7 +20,9 @@ import org.apache.kafka.streams.kstream.Produced;
  * lower-case words; the output topic gets (word, count) updates. Prints "STATE s" on each state change
  * and stops cleanly on SIGTERM.
  *
- * <p>Arguments: bootstrap, application.id, processing.guarantee, state dir, input topic, output topic.
+ * <p>Arguments: bootstrap, application.id, processing.guarantee, state dir, input topic, output topic, and
+ * optionally a group.instance.id (static membership: a restarted instance takes its tasks back at once
+ * instead of waiting for its killed predecessor's session to expire).
  */
 public final class WordCountStreamsApp {
     private WordCountStreamsApp() {}
@@ -39,6 +42,13 @@ public final class WordCountStreamsApp {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        // No record cache: every count update goes to the changelog and the output as it happens, so
+        // transactions are open (and have records) whenever the application is counting.
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        if (args.length > 6) {
+            props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), args[6]);
+            props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+        }
 
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
