@@ -18,7 +18,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -171,9 +174,7 @@ class KafkaStreamsWordCountTest {
         String applicationId = "wordcount-eos-killed";
         String input = "lines-eos-killed";
         String output = "word-counts-eos-killed";
-        int chunks = 5;
-        int chunkLines = 1_500;
-        List<String> lines = text(chunks * chunkLines);
+        List<String> lines = text(8_000);
         Map<String, Long> expected = expectedCounts(lines);
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic(input, 3, (short) 1), new NewTopic(output, 2, (short) 1)))
@@ -181,33 +182,46 @@ class KafkaStreamsWordCountTest {
         }
         Random random = new Random();
         int kills = 0;
+        ScheduledExecutorService feeder = Executors.newSingleThreadScheduledExecutor();
         try (ClientJvm app = new ClientJvm(applicationId, ClientJvm.classpathWithClients("kafka.streams.clients.jar"),
                 List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), WordCountStreamsApp.class,
                 List.of(broker.bootstrap(), applicationId, "exactly_once_v2", dir.resolve("state-eos-killed").toString(),
                         input, output, applicationId + "-instance"));
              KafkaProducer<String, String> producer = broker.producer(Map.of());
              KafkaConsumer<String, Long> reader = readCommitted()) {
-            for (int chunk = 0; chunk < chunks; chunk++) {
+            // The text goes in at a steady pace (400 lines/s) across the kills, so Streams is always counting,
+            // with a transaction open, when it is killed.
+            AtomicInteger sent = new AtomicInteger();
+            feeder.scheduleAtFixedRate(() -> {
+                for (int n = 0; n < 20 && sent.get() < lines.size(); n++) {
+                    int i = sent.getAndIncrement();
+                    producer.send(new ProducerRecord<>(input, Integer.toString(i), lines.get(i)));
+                }
+            }, 0, 50, TimeUnit.MILLISECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (sent.get() < lines.size()) {
+                assertTrue(System.nanoTime() < deadline, "the text went in within 90 s (" + sent.get() + " lines)");
                 app.start();
                 await("Kafka Streams reaches RUNNING; see " + app.outputFiles()).atMost(Duration.ofSeconds(60))
                         .pollInterval(Duration.ofMillis(50))
                         .until(() -> !app.isAlive() || app.stdout().contains("STATE RUNNING"));
                 assertTrue(app.isAlive(), "Kafka Streams is running; see " + app.outputFiles());
-                for (int i = chunk * chunkLines; i < (chunk + 1) * chunkLines; i++) {
-                    producer.send(new ProducerRecord<>(input, Integer.toString(i), lines.get(i)));
-                }
-                producer.flush();
-                if (chunk < chunks - 1) {
-                    // A random moment while it counts this chunk (the wait ends early only if it dies by itself).
-                    assertFalse(app.waitFor(random.nextInt(1_500)), "Kafka Streams died by itself; see " + app.outputFiles());
-                    app.kill();
-                    kills++;
-                }
+                // A random moment while it counts (the wait ends early only if it dies by itself).
+                assertFalse(app.waitFor(500 + random.nextInt(2_000)), "Kafka Streams died by itself; see "
+                        + app.outputFiles());
+                app.kill();
+                kills++;
             }
+            feeder.shutdown();
+            assertTrue(feeder.awaitTermination(30, TimeUnit.SECONDS));
+            producer.flush();
+            app.start();
             awaitCounts(app, reader, output, expected);
             assertTrue(app.stop(30_000), "Kafka Streams stops on SIGTERM; see " + app.outputFiles());
+        } finally {
+            feeder.shutdownNow();
         }
-        assertEquals(chunks - 1, kills);
+        assertTrue(kills >= 3, "Streams was killed again and again while it counted (" + kills + " kills)");
         // The kills hit open transactions: the output log holds aborted count updates that read_committed skipped.
         try (KafkaConsumer<String, Long> uncommitted = readUncommitted()) {
             List<TopicPartition> outputPartitions = List.of(new TopicPartition(output, 0), new TopicPartition(output, 1));
