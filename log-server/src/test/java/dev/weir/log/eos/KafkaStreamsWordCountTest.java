@@ -46,7 +46,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * count against one in-process Weir broker. Streams creates its repartition and changelog topics through
  * Admin, joins a consumer group, commits offsets to {@code __consumer_offsets} and, with
  * {@code exactly_once_v2}, writes through a transactional producer. The final count of every word, read
- * with read_committed (last value per word), must equal the count computed here from the same text.
+ * with read_committed (last value per word), must equal the count computed here from the same text; with
+ * {@code exactly_once_v2} also when Streams is killed with SIGKILL again and again while it counts.
+ *
+ * <p>kafka-streams 4.4.0 (the pinned kafka-clients' version) is not on Maven Central, so Streams is {@code 4.3.1} with its
+ * own kafka-clients in the child JVM (see the parent pom's {@code kafka.streams.version}).
  */
 class KafkaStreamsWordCountTest {
     private static final int LINES = 3_000;
