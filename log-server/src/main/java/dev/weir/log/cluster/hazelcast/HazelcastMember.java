@@ -234,6 +234,30 @@ public final class HazelcastMember implements AutoCloseable {
     }
 
     /**
+     * Closes the CP sessions of a member that left the cluster, so locks it held (the controller lock) are
+     * released now instead of when its session expires after {@code broker.session.timeout.ms}. Safe even if
+     * the member is only cut off: whatever it still believes, its writes carry an older controller epoch.
+     */
+    public void closeCpSessionsOf(com.hazelcast.cluster.Address address) {
+        if (!cpEnabled()) {
+            return;
+        }
+        var sessions = instance.getCPSubsystem().getCPSessionManagementService();
+        try {
+            for (var session : sessions.getAllSessions(com.hazelcast.cp.CPGroup.DEFAULT_GROUP_NAME)
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS)) {
+                if (address.equals(session.endpoint())) {
+                    sessions.forceCloseSession(com.hazelcast.cp.CPGroup.DEFAULT_GROUP_NAME, session.id())
+                            .toCompletableFuture().get(5, TimeUnit.SECONDS);
+                    log.info("closed the CP session of departed member {}", address);
+                }
+            }
+        } catch (Exception e) {
+            log.debug("cannot close CP sessions of {}: {}", address, e.toString());
+        }
+    }
+
+    /**
      * Removes CP members whose Hazelcast member has left (crashed or restarted brokers), so a majority
      * remains. A CP member is removed only when two calls in a row (the controller calls every 2 s or so)
      * find no live member that is it: a broker being promoted right now may not know its CP identity yet.
