@@ -83,8 +83,8 @@ final class FailoverBenchmark {
     /** Runs one kill; returns true when every check passed. */
     boolean run() {
         try (Admin admin = Admin.create(adminConfig())) {
-            prepareTopic(admin);
-            TopicPartition tp = new TopicPartition(options.topic, 0);
+            String topic = prepareTopic(admin);
+            TopicPartition tp = new TopicPartition(topic, 0);
             return measure(admin, tp);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -157,7 +157,7 @@ final class FailoverBenchmark {
                 PartitionState after = describe(admin, tp);
 
                 Verification verification = recovered ? verify(tp, acks) : null;
-                Result result = Result.of(options, before, after, controller, command, killStart, killEnd, acks,
+                Result result = Result.of(options, tp.topic(), before, after, controller, command, killStart, killEnd, acks,
                         ackedBeforeKill, sent.get(), failed.get(), firstError.get(), watcher, verification,
                         firstAckSentAfterKill.get(), latencies);
                 printResult(result);
@@ -422,7 +422,7 @@ final class FailoverBenchmark {
             return failed == 0 && verification != null && verification.ok();
         }
 
-        static Result of(FailoverOptions options, PartitionState before, PartitionState after, Integer controller,
+        static Result of(FailoverOptions options, String topic, PartitionState before, PartitionState after, Integer controller,
                          String command, long killStart, long killEnd, List<Ack> acksList, long ackedBeforeKill,
                          long sent, long failed, Exception firstError, LeaderWatcher watcher,
                          Verification verification, long firstAckSentAfterKill, LatencyRecorder latencies) {
@@ -468,7 +468,7 @@ final class FailoverBenchmark {
                 }
             }
             LatencySummary latency = LatencySummary.fromMicros(latencies.total());
-            return new Result(options.topic, before.leader(), controller != null && controller == before.leader(),
+            return new Result(topic, before.leader(), controller != null && controller == before.leader(),
                     before.isr(), after.leader(), after.isr(), command, millis(killEnd - killStart), sent, acks.size(),
                     ackedBeforeKill, failed, firstError == null ? null : firstError.toString(),
                     firstNewLeaderAck == Long.MAX_VALUE ? Double.NaN : millis(firstNewLeaderAck - killEnd),
@@ -536,48 +536,72 @@ final class FailoverBenchmark {
         return config;
     }
 
-    /** Creates the topic (it must be new: offsets are checked from 0) and waits for its full ISR. */
-    private void prepareTopic(Admin admin) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.connectTimeoutSeconds);
+    /**
+     * Creates the topic and waits for its full ISR; with {@code --leader-role} other than {@code any}, creates
+     * TOPIC-2, TOPIC-3... until the leader's role (controller or not) is the one asked for. Returns the topic.
+     */
+    private String prepareTopic(Admin admin) throws InterruptedException {
         try {
             admin.describeCluster().nodes().get(options.connectTimeoutSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new BootstrapUnreachableException("cannot reach bootstrap " + options.bootstrapServer
                     + " within " + options.connectTimeoutSeconds + " s (is the cluster running?)", e);
         }
-        NewTopic topic = new NewTopic(options.topic, 1, options.replicationFactor)
+        for (int attempt = 1; attempt <= 12; attempt++) {
+            String name = attempt == 1 ? options.topic : options.topic + "-" + attempt;
+            PartitionState state = createTopic(admin, name);
+            if (options.leaderRole == LeaderRole.any) {
+                return name;
+            }
+            Integer controller = controller(admin);
+            boolean isController = controller != null && controller == state.leader();
+            if (isController == (options.leaderRole == LeaderRole.controller)) {
+                return name;
+            }
+            err.printf("failover: leader of %s is broker %d, controller %s: not the --leader-role %s; trying another"
+                    + " topic%n", name, state.leader(), controller, options.leaderRole);
+        }
+        throw new BenchmarkFailedException("12 topics created, none with a leader of --leader-role " + options.leaderRole);
+    }
+
+    private PartitionState createTopic(Admin admin, String name) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.connectTimeoutSeconds);
+        NewTopic topic = new NewTopic(name, 1, options.replicationFactor)
                 .configs(Map.of("min.insync.replicas", Integer.toString(options.minInsyncReplicas)));
         try {
             admin.createTopics(List.of(topic)).all().get(options.connectTimeoutSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicExistsException) {
-                throw new BenchmarkFailedException("topic " + options.topic + " already exists: give a new --topic"
+                throw new BenchmarkFailedException("topic " + name + " already exists: give a new --topic"
                         + " (offsets are checked from 0)");
             }
-            throw new BenchmarkFailedException("cannot create topic " + options.topic + ": " + e.getCause(), e);
+            throw new BenchmarkFailedException("cannot create topic " + name + ": " + e.getCause(), e);
         } catch (TimeoutException e) {
-            throw new BenchmarkFailedException("cannot create topic " + options.topic + " within "
+            throw new BenchmarkFailedException("cannot create topic " + name + " within "
                     + options.connectTimeoutSeconds + " s", e);
         }
-        TopicPartition tp = new TopicPartition(options.topic, 0);
+        TopicPartition tp = new TopicPartition(name, 0);
         PartitionState state = null;
         while (System.nanoTime() < deadline) {
             try {
                 state = describe(admin, tp);
                 if (state.leader() >= 0 && state.isr().size() == options.replicationFactor) {
                     err.printf("failover: created %s (RF %d, min.insync.replicas %d): replicas %s, leader %d, ISR %s%n",
-                            options.topic, options.replicationFactor, options.minInsyncReplicas, state.replicas(),
+                            name, options.replicationFactor, options.minInsyncReplicas, state.replicas(),
                             state.leader(), state.isr());
-                    return;
+                    return state;
                 }
             } catch (BenchmarkFailedException e) {
                 // Not known everywhere yet.
             }
             Thread.sleep(100);
         }
-        throw new BenchmarkFailedException("topic " + options.topic + " has no leader with a full ISR after "
+        throw new BenchmarkFailedException("topic " + name + " has no leader with a full ISR after "
                 + options.connectTimeoutSeconds + " s: " + state);
     }
+
+    /** Which leader to kill: any, or only one that is (not) also the cluster's controller. */
+    enum LeaderRole { any, controller, not_controller }
 
     /** Options of {@code perf failover}. */
     static final class FailoverOptions {
@@ -593,6 +617,11 @@ final class FailoverBenchmark {
                 description = {"Run with bash -c to kill the leader; {node}, {host} and {port} become the leader's"
                         + " node id, host and port.", "E.g. 'kill -9 $(cat DIR/broker-{node}.pid)'."})
         String killCommand;
+
+        @Option(names = "--leader-role", defaultValue = "any", paramLabel = "any|controller|not_controller",
+                description = {"Kill a leader that is also the controller, or one that is not: creates TOPIC-2, TOPIC-3..."
+                        + " until the new topic's leader has that role (default: ${DEFAULT-VALUE})."})
+        LeaderRole leaderRole;
 
         @Option(names = "--rate", defaultValue = "2000",
                 description = "Records per second, fixed (default: ${DEFAULT-VALUE}).")
