@@ -19,6 +19,9 @@
 #   LATENCY_RUNS=2 LATENCY_RECORDS=300000 LATENCY_WARMUP_RECORDS=50000 LATENCY_RATE=20000
 #   FAILOVER_ROUNDS=6 FAILOVER_RATE=2000 FAILOVER_WARMUP_S=10 FAILOVER_AFTER_S=5
 #   FAILOVER_ROLES="not_controller controller"   cycled over the rounds (any|controller|not_controller)
+#   FAILOVER_FRESH_CLUSTER=1   each round after the first on a new cluster (new DIR) instead of the one with the
+#      restarted broker: a broker restarted after kill -9 is dropped from the CP subsystem again by the
+#      controller (see docs/benchmarks.md), so a second kill can leave the cluster without a controller
 #   CLUSTER_OVERRIDES="broker.session.timeout.ms=3000 ..."   extra broker configs, every broker (and restarts)
 #   SINGLE_PORT=39290 BASE_PORT=39292 CLUSTER_BASE_PORT=39392
 #   BROKER_HEAP_OPTS="-Xms1g -Xmx2g" BROKER_JVM_OPTS="<Kafka's start-script G1 flags>"  (each broker)
@@ -45,6 +48,7 @@ FAILOVER_RATE=${FAILOVER_RATE:-2000}
 FAILOVER_WARMUP_S=${FAILOVER_WARMUP_S:-10}
 FAILOVER_AFTER_S=${FAILOVER_AFTER_S:-5}
 FAILOVER_ROLES=${FAILOVER_ROLES:-"not_controller controller"}
+FAILOVER_FRESH_CLUSTER=${FAILOVER_FRESH_CLUSTER:-}
 CLUSTER_OVERRIDES=${CLUSTER_OVERRIDES:-}
 SINGLE_PORT=${SINGLE_PORT:-39290}
 BASE_PORT=${BASE_PORT:-39292}
@@ -219,7 +223,7 @@ start_single() {
 }
 
 start_cluster() {
-  local log_file="$OUT/cluster.log" started=$SECONDS
+  local log_file="$OUT/cluster-$(basename "$DIR").log" started=$SECONDS
   log "starting: bin/weir cluster --brokers 3 --dir $DIR --base-port $BASE_PORT --cluster-base-port $CLUSTER_BASE_PORT --keep-running $(override_args | tr '\n' ' ')"
   # shellcheck disable=SC2046
   WEIR_HEAP_OPTS="$BROKER_HEAP_OPTS" WEIR_JVM_OPTS="$BROKER_JVM_OPTS" "$WEIR_BIN" cluster --brokers 3 \
@@ -252,6 +256,13 @@ restart_broker() {
   isr=$(perf await-isr --bootstrap-server "$BOOTSTRAP" --brokers 3 --timeout-s 300) || { log "ISR not complete: $isr"; return 1; }
   log "broker $n (pid $pid) ready ${ready}s after restart; $isr"
   echo "# restart round $round broker $n: ready after ${ready}s, $isr, total $((SECONDS - started))s" >>"$OUT/failover.txt"
+  # The ISR is back, but is the broker back in the CP subsystem (controller lock, metadata)? Give the
+  # controller's clean-up a few seconds to run, then look for the broker's own warning.
+  sleep 10
+  if grep -q "was removed from the CP subsystem" "$log_file"; then
+    log "WARNING: restarted broker $n was removed from the CP subsystem again: $(grep -m1 'was removed from the CP subsystem' "$log_file" | cut -c1-200)"
+    echo "# restart round $round broker $n: WARNING: removed from the CP subsystem again after its restart (CP now short of a member)" >>"$OUT/failover.txt"
+  fi
 }
 
 # Restarts every cluster broker whose pid file is missing or names a dead process.
@@ -313,11 +324,18 @@ failover_rounds() {
   local roles=($FAILOVER_ROLES) round role
   for ((round = 1; round <= FAILOVER_ROUNDS; round++)); do
     role=${roles[$(((round - 1) % ${#roles[@]}))]}
+    if [[ -n "$FAILOVER_FRESH_CLUSTER" && $round -gt 1 ]]; then
+      log "FAILOVER_FRESH_CLUSTER: a new cluster for round $round"
+      stop_cluster
+      DIR="$WORK/cluster-round-$round"
+      mkdir -p "$DIR"
+      start_cluster
+    fi
     measured "$OUT/failover.txt" "failover round $round/$FAILOVER_ROUNDS (leader role $role)" \
       failover --bootstrap-server "$BOOTSTRAP" --topic "failover-$round" --leader-role "$role" \
       --kill-command "kill -9 \$(cat $DIR/broker-{node}.pid)" --rate "$FAILOVER_RATE" --record-size "$RECORD_SIZE" \
       --warmup-s "$FAILOVER_WARMUP_S" --after-s "$FAILOVER_AFTER_S" --json ||
-      log "failover round $round reported a failure (see above and $OUT/cluster.log)"
+      log "failover round $round reported a failure (see above and $OUT/cluster-*.log)"
     restart_dead_brokers "$round" || { log "could not bring the cluster back; stopping the failover rounds"; return 1; }
   done
 }
@@ -376,7 +394,7 @@ report_throughput() {
 report_failover() {
   local f="$OUT/failover.txt"
   [[ -s "$f" ]] || return 0
-  echo "== failover (kill -9 of the partition leader, $FAILOVER_RATE rec/s, acks=all, idempotent, RF 3, min.insync.replicas 2; overrides: ${CLUSTER_OVERRIDES:-none}) =="
+  echo "== failover (kill -9 of the partition leader, $FAILOVER_RATE rec/s, acks=all, idempotent, RF 3, min.insync.replicas 2; overrides: ${CLUSTER_OVERRIDES:-none}; $([[ -n "$FAILOVER_FRESH_CLUSTER" ]] && echo "a new cluster per round" || echo "one cluster, killed brokers restarted")) =="
   grep '^# ' "$f"
   grep '^{"phase":"failover"' "$f" | awk '{
       n = split($0, kv, ",")
