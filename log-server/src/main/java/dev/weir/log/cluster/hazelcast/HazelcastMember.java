@@ -120,7 +120,8 @@ public final class HazelcastMember implements AutoCloseable {
             cp.setRaftAlgorithmConfig(new RaftAlgorithmConfig()
                     .setLeaderHeartbeatPeriodInMillis(500)
                     .setLeaderElectionTimeoutInMillis(1000)
-                    .setMaxMissedLeaderHeartbeatCount(Math.max(2, sessionSeconds)));
+                    // A Raft leader silent for 2 s is replaced: the controller lock and metadata depend on it.
+                    .setMaxMissedLeaderHeartbeatCount(4));
         } else {
             log.warn("cluster.members names {} broker(s): the CP subsystem needs 3, so controller election and "
                     + "metadata are NOT quorum-protected (a network split can elect two controllers)", seeds.size());
