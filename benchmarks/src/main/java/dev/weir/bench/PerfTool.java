@@ -19,7 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "perf", mixinStandardHelpOptions = true,
         description = "Produce/consume throughput and latency, and consumer-group join time, using kafka-clients.",
-        subcommands = {PerfTool.Produce.class, PerfTool.Consume.class, PerfTool.All.class, PerfTool.GroupJoin.class})
+        subcommands = {PerfTool.Produce.class, PerfTool.Consume.class, PerfTool.All.class, PerfTool.GroupJoin.class,
+                PerfTool.Failover.class, PerfTool.AwaitIsrCommand.class})
 public final class PerfTool implements Runnable {
 
     static final int EXIT_FAILED = 1;
@@ -31,7 +32,7 @@ public final class PerfTool implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: produce, consume, all or group-join");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: produce, consume, all, group-join, failover or await-isr");
     }
 
     public static void main(String[] args) {
@@ -131,6 +132,42 @@ public final class PerfTool implements Runnable {
         }
     }
 
+    @Command(name = "failover", mixinStandardHelpOptions = true,
+            description = {"Failover time: produce at a fixed --rate (acks=all, idempotent) to a new RF 3 topic,"
+                    + " kill its leader with --kill-command after --warmup-s, and report the time from the kill to the"
+                    + " first acknowledgement by the new leader, the longest gap between acknowledgements, failed sends,"
+                    + " and whether every acknowledged record reads back at dense offsets.",
+                    "Exit code 1 if a send failed, the read-back found a problem, or no write got through in --max-wait-s."})
+    static final class Failover implements Callable<Integer> {
+        @Mixin
+        FailoverBenchmark.FailoverOptions options;
+
+        PrintStream out;
+        PrintStream err;
+
+        @Override
+        public Integer call() {
+            options.validate();
+            return new FailoverBenchmark(options, out, err).run() ? 0 : EXIT_FAILED;
+        }
+    }
+
+    @Command(name = "await-isr", mixinStandardHelpOptions = true,
+            description = "Wait until the cluster has --brokers brokers and every partition has all its replicas in its ISR.")
+    static final class AwaitIsrCommand implements Callable<Integer> {
+        @Mixin
+        AwaitIsr.AwaitIsrOptions options;
+
+        PrintStream out;
+        PrintStream err;
+
+        @Override
+        public Integer call() {
+            new AwaitIsr(options, out, err).run();
+            return 0;
+        }
+    }
+
     /** Hands the tool's output streams to the subcommands picocli instantiates, so tests can capture them. */
     private record StreamsFactory(PrintStream out, PrintStream err) implements CommandLine.IFactory {
         @Override
@@ -141,6 +178,14 @@ public final class PerfTool implements Runnable {
                 command.err = err;
             }
             if (instance instanceof GroupJoin command) {
+                command.out = out;
+                command.err = err;
+            }
+            if (instance instanceof Failover command) {
+                command.out = out;
+                command.err = err;
+            }
+            if (instance instanceof AwaitIsrCommand command) {
                 command.out = out;
                 command.err = err;
             }

@@ -36,11 +36,14 @@ import picocli.CommandLine.Option;
  * Hazelcast port {@code cluster-base-port + i - 1}, data in {@code DIR/broker-i}), echoes their output
  * prefixed {@code [broker-i]}, prints one line with the bootstrap servers once every broker is ready,
  * and on SIGINT/SIGTERM stops them all: SIGTERM each, then SIGKILL whatever is still running after
- * {@code --stop-timeout-ms}.
+ * {@code --stop-timeout-ms}. Broker i's process id is in {@code DIR/broker-i.pid} while it runs (for
+ * failure tests: {@code kill -9 $(cat DIR/broker-2.pid)}).
  *
  * <p>Each child gets exactly the options a user would type for one broker of the cluster, so the
  * launcher is also the documentation of that command line. If a broker exits on its own, the
- * launcher says which, shows its last lines and stops the others.
+ * launcher says which, shows its last lines and stops the others; with {@code --keep-running} it keeps the
+ * others running instead (a broker killed on purpose is then restarted by whoever killed it, with
+ * {@code weir server} and the options the launcher printed for it).
  *
  * <p>Exit codes: 0 stopped on request, 1 a broker failed (or had to be killed), a port was taken or a
  * directory could not be created, 2 bad usage.
@@ -85,6 +88,11 @@ public final class ClusterCommand implements Callable<Integer> {
     @Option(names = "--stop-timeout-ms", paramLabel = "MS", defaultValue = "30000",
             description = "How long brokers get to stop after SIGTERM before they are killed (default: ${DEFAULT-VALUE}).")
     long stopTimeoutMs;
+
+    @Option(names = "--keep-running",
+            description = "When a broker exits on its own (e.g. kill -9 in a failure test), report it and keep the others"
+                    + " running instead of stopping the cluster.")
+    boolean keepRunning;
 
     private PrintStream out = System.out;
     private PrintStream err = System.err;
@@ -293,6 +301,9 @@ public final class ClusterCommand implements Callable<Integer> {
 
         private int loop() throws InterruptedException {
             out.println("weir cluster: starting " + brokers(plan.size()) + ", data in " + dir + " (stop with Ctrl-C)");
+            if (!overrides.isEmpty()) {
+                out.println("weir cluster: overrides for every broker: " + String.join(" ", overrides));
+            }
             List<String> jvm = new ArrayList<>(options(System.getenv("WEIR_HEAP_OPTS"), DEFAULT_HEAP));
             jvm.addAll(dev.weir.log.cluster.hazelcast.HazelcastMember.JVM_OPTIONS);
             jvm.addAll(options(System.getenv("WEIR_JVM_OPTS"), ""));
@@ -303,7 +314,9 @@ public final class ClusterCommand implements Callable<Integer> {
                 out.println("weir cluster: starting broker " + b.nodeId() + " of " + plan.size() + " (Kafka "
                         + b.bootstrap() + ", Hazelcast " + HOST + ":" + b.clusterPort() + ", log.dirs=" + b.logDir() + ")");
                 try {
-                    children.add(Child.start(b, jvm, b.serverArgs(members, overrides), out, err, events));
+                    Child child = Child.start(b, jvm, b.serverArgs(members, overrides), out, err, events);
+                    children.add(child);
+                    child.writePidFile(pidFile(b));
                 } catch (IOException e) {
                     err.println("weir cluster: cannot start broker " + b.nodeId() + ": " + e.getMessage());
                     return stopAll(EXIT_FAILED);
@@ -329,9 +342,14 @@ public final class ClusterCommand implements Callable<Integer> {
                         }
                     }
                     child.awaitOutput();
+                    child.deletePidFile(pidFile(child.plan()));
                     err.println("weir cluster: broker " + child.plan().nodeId() + " exited with code " + child.exitCode()
                             + "; its last lines:");
                     child.lastLines().forEach(l -> err.println("    " + l));
+                    if (keepRunning && children.stream().anyMatch(Child::isAlive)) {
+                        err.println("weir cluster: keeping the other brokers running (--keep-running)");
+                        continue;
+                    }
                     return stopAll(EXIT_FAILED);
                 }
             }
@@ -356,6 +374,7 @@ public final class ClusterCommand implements Callable<Integer> {
                 }
             }
             children.forEach(Child::awaitOutput);
+            children.forEach(c -> c.deletePidFile(pidFile(c.plan())));
             if (killed.isEmpty()) {
                 out.println("weir cluster: all brokers stopped");
                 return code;
@@ -364,6 +383,11 @@ public final class ClusterCommand implements Callable<Integer> {
                     .map(c -> String.valueOf(c.plan().nodeId())).collect(Collectors.joining(", ")));
             return EXIT_FAILED;
         }
+    }
+
+    /** Where broker {@code b}'s process id is kept while it runs: {@code DIR/broker-i.pid}. */
+    private Path pidFile(BrokerPlan b) {
+        return dir.resolve("broker-" + b.nodeId() + ".pid");
     }
 
     private static String brokers(int n) {
@@ -440,6 +464,21 @@ public final class ClusterCommand implements Callable<Integer> {
 
         BrokerPlan plan() {
             return plan;
+        }
+
+        void writePidFile(Path file) throws IOException {
+            Files.writeString(file, process.pid() + "\n");
+        }
+
+        /** Deletes the pid file if it still names this child (someone may have restarted the broker since). */
+        void deletePidFile(Path file) {
+            try {
+                if (Files.readString(file).trim().equals(Long.toString(process.pid()))) {
+                    Files.delete(file);
+                }
+            } catch (IOException e) {
+                // Gone already, or unreadable: nothing to clean up.
+            }
         }
 
         boolean isAlive() {

@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class WeirBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WeirBroker.class);
 
+    private static final long LEAVE_TIMEOUT_MS = 15_000;
+
     private final BrokerConfig config;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService requestHandlers;
@@ -191,7 +193,34 @@ public final class WeirBroker implements AutoCloseable {
         replicas.close();
         isrWorkers.shutdownNow();
         logs.close();
-        metadata.close();
+        leaveCluster();
         scheduler.shutdownNow();
+    }
+
+    /**
+     * Closes the metadata store, leaving the cluster. Bounded: without a CP majority (the rest of the cluster
+     * stopped first) Hazelcast calls can block far longer than a stop should take, and the logs are closed
+     * already, so after {@value #LEAVE_TIMEOUT_MS} ms the broker drops out of the cluster at once instead.
+     */
+    private void leaveCluster() {
+        Thread leave = new Thread(metadata::close, "weir-leave-cluster");
+        leave.setDaemon(true);
+        leave.start();
+        try {
+            leave.join(LEAVE_TIMEOUT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (leave.isAlive()) {
+            StringBuilder stack = new StringBuilder();
+            for (StackTraceElement frame : leave.getStackTrace()) {
+                stack.append("\n    at ").append(frame);
+            }
+            log.warn("leaving the cluster takes more than {} ms; dropping out at once. Stuck in:{}", LEAVE_TIMEOUT_MS,
+                    stack);
+            if (metadata instanceof HazelcastMetadataStore cluster) {
+                cluster.crash();
+            }
+        }
     }
 }

@@ -78,10 +78,12 @@ final class Controller implements AutoCloseable {
     private final Predicate<TopicImage> uncleanElection;
     private final long sessionTimeoutMs;
     private final ScheduledExecutorService worker;
+    private final java.util.concurrent.ExecutorService sessionCleaner;
     private final Thread election;
     private final FencedLock lock;
     private volatile long epoch = -1;
     private volatile long activeSinceMs;
+    private volatile boolean coldStart;
     private volatile boolean closed;
     private ScheduledFuture<?> reconciling;
     private long lastCpCleanupMs;
@@ -99,6 +101,7 @@ final class Controller implements AutoCloseable {
         this.sessionTimeoutMs = sessionTimeoutMs;
         this.lock = member.instance().getCPSubsystem().getLock("weir-controller");
         this.worker = Executors.newSingleThreadScheduledExecutor(new NamedThreads("weir-controller-" + nodeId));
+        this.sessionCleaner = Executors.newSingleThreadExecutor(new NamedThreads("weir-cp-sessions-" + nodeId));
         this.election = new Thread(this::campaign, "weir-controller-election-" + nodeId);
         this.election.setDaemon(true);
     }
@@ -113,6 +116,8 @@ final class Controller implements AutoCloseable {
             @Override
             public void memberRemoved(MembershipEvent event) {
                 log.info("cluster member {} left", event.getMember().getAddress());
+                // Off Hazelcast's event thread: closing sessions is a CP call.
+                sessionCleaner.execute(() -> member.closeCpSessionsOf(event.getMember().getAddress()));
                 reconcileSoon();
             }
         });
@@ -222,8 +227,10 @@ final class Controller implements AutoCloseable {
 
     private MetadataImage reconciled(MetadataImage image) {
         Set<Integer> live = new HashSet<>(member.liveNodeIds());
-        if (System.currentTimeMillis() - activeSinceMs < sessionTimeoutMs) {
-            // Right after election (e.g. a cold start) registered brokers get time to reappear before being declared dead.
+        if (coldStart && System.currentTimeMillis() - activeSinceMs < sessionTimeoutMs) {
+            // The first controller after a cold start of the whole cluster gives the brokers of the persisted
+            // image time to come back before declaring them dead. A successor controller does not wait: its
+            // predecessor's dead brokers are gone from the member list for good.
             live.addAll(image.brokers().keySet());
         }
         return MetadataChanges.reconcile(image, live, autoRebalance, uncleanElection);
@@ -287,6 +294,8 @@ final class Controller implements AutoCloseable {
 
     private synchronized void activate(long fence) {
         activeSinceMs = System.currentTimeMillis();
+        // A restored image names no controller (see HazelcastMetadataStore#seed): no controller has run since.
+        coldStart = ImageCodec.decode(shared.get()).controllerId() < 0;
         epoch = fence;
         log.info("broker {} is the controller (epoch {})", nodeId, fence);
         reconciling = worker.scheduleWithFixedDelay(this::reconcile, 0, RECONCILE_INTERVAL_MS, TimeUnit.MILLISECONDS);
@@ -322,5 +331,6 @@ final class Controller implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         worker.shutdownNow();
+        sessionCleaner.shutdownNow();
     }
 }

@@ -120,7 +120,8 @@ public final class HazelcastMember implements AutoCloseable {
             cp.setRaftAlgorithmConfig(new RaftAlgorithmConfig()
                     .setLeaderHeartbeatPeriodInMillis(500)
                     .setLeaderElectionTimeoutInMillis(1000)
-                    .setMaxMissedLeaderHeartbeatCount(Math.max(2, sessionSeconds)));
+                    // A Raft leader silent for 2 s is replaced: the controller lock and metadata depend on it.
+                    .setMaxMissedLeaderHeartbeatCount(4));
         } else {
             log.warn("cluster.members names {} broker(s): the CP subsystem needs 3, so controller election and "
                     + "metadata are NOT quorum-protected (a network split can elect two controllers)", seeds.size());
@@ -230,6 +231,30 @@ public final class HazelcastMember implements AutoCloseable {
             }
         } catch (Exception e) {
             log.debug("cannot join the CP subsystem yet: {}", e.toString());
+        }
+    }
+
+    /**
+     * Closes the CP sessions of a member that left the cluster, so locks it held (the controller lock) are
+     * released now instead of when its session expires after {@code broker.session.timeout.ms}. Safe even if
+     * the member is only cut off: whatever it still believes, its writes carry an older controller epoch.
+     */
+    public void closeCpSessionsOf(com.hazelcast.cluster.Address address) {
+        if (!cpEnabled()) {
+            return;
+        }
+        var sessions = instance.getCPSubsystem().getCPSessionManagementService();
+        try {
+            for (var session : sessions.getAllSessions(com.hazelcast.cp.CPGroup.DEFAULT_GROUP_NAME)
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS)) {
+                if (address.equals(session.endpoint())) {
+                    sessions.forceCloseSession(com.hazelcast.cp.CPGroup.DEFAULT_GROUP_NAME, session.id())
+                            .toCompletableFuture().get(5, TimeUnit.SECONDS);
+                    log.info("closed the CP session of departed member {}", address);
+                }
+            }
+        } catch (Exception e) {
+            log.debug("cannot close CP sessions of {}: {}", address, e.toString());
         }
     }
 
