@@ -234,6 +234,7 @@ public final class TransactionsCommand implements Runnable {
 
         /** The producers of one partition, as its leader (or {@code brokerId}, if given) reports them. */
         List<ProducerState> producers(Admin admin, TopicPartition tp, Integer brokerId) {
+            requirePartition(admin, tp);
             DescribeProducersOptions options = new DescribeProducersOptions();
             if (brokerId != null) {
                 options.brokerId(brokerId);
@@ -251,6 +252,29 @@ public final class TransactionsCommand implements Runnable {
                 throw e;
             } catch (KafkaException e) {
                 throw new ToolException("cannot describe the producers of " + tp + ": " + rootMessage(e));
+            }
+        }
+
+        /**
+         * Fails fast for a missing topic or partition: Admin's describeProducers and abortTransaction look the
+         * leader up in metadata and retry UNKNOWN_TOPIC_OR_PARTITION until their timeout.
+         */
+        void requirePartition(Admin admin, TopicPartition tp) {
+            TopicDescription d;
+            try {
+                d = await(admin.describeTopics(List.of(tp.topic())).topicNameValues().get(tp.topic()),
+                        "describing topic '" + tp.topic() + "'");
+            } catch (UnknownTopicOrPartitionException e) {
+                throw new ToolException("partition " + tp + " does not exist: there is no topic '" + tp.topic()
+                        + "'; check the name (kafka-topics.sh --list)");
+            } catch (ToolException e) {
+                throw e;
+            } catch (KafkaException e) {
+                throw new ToolException("cannot describe topic '" + tp.topic() + "': " + rootMessage(e));
+            }
+            if (d.partitions().stream().noneMatch(p -> p.partition() == tp.partition())) {
+                throw new ToolException("partition " + tp + " does not exist: topic '" + tp.topic() + "' has "
+                        + d.partitions().size() + " partition(s), 0.." + (d.partitions().size() - 1));
             }
         }
 
@@ -469,8 +493,8 @@ public final class TransactionsCommand implements Runnable {
                     + " the partition).",
                     "Each one found can be ended with the abort command printed after the table."})
     static final class FindHanging extends AdminCommand {
-        @ArgGroup(exclusive = false, multiplicity = "1")
-        Scope scope;
+        @ArgGroup(exclusive = false, multiplicity = "0..1")
+        Scope scope = new Scope();
 
         static final class Scope {
             @Option(names = "--broker-id", paramLabel = "N",
@@ -495,11 +519,11 @@ public final class TransactionsCommand implements Runnable {
 
         @Override
         int run(Admin admin) {
-            if (scope.brokerId == null && scope.topic == null) {
-                throw new UsageException("name --broker-id or --topic to limit the search, as in Kafka's tool");
-            }
             if (scope.partition != null && scope.topic == null) {
                 throw new UsageException("--partition needs --topic");
+            }
+            if (scope.brokerId == null && scope.topic == null) {
+                throw new UsageException("name --broker-id or --topic to limit the search, as in Kafka's tool");
             }
             long thresholdMs = parseDuration(maxTimeout);
             List<TopicPartition> partitions = partitionsToSearch(admin);
@@ -556,7 +580,9 @@ public final class TransactionsCommand implements Runnable {
 
         private List<TopicPartition> partitionsToSearch(Admin admin) {
             if (scope.topic != null && scope.partition != null) {
-                return List.of(new TopicPartition(scope.topic, scope.partition));
+                TopicPartition tp = new TopicPartition(scope.topic, scope.partition);
+                requirePartition(admin, tp);
+                return List.of(tp);
             }
             Collection<String> topics;
             if (scope.topic != null) {
@@ -725,6 +751,7 @@ public final class TransactionsCommand implements Runnable {
                         p.coordinatorEpoch().orElse(0));
             } else {
                 Producer p = target.producer;
+                requirePartition(admin, tp);
                 abort = new AbortTransactionSpec(tp, p.producerId, p.producerEpoch, p.coordinatorEpoch);
             }
             String what = "the transaction of producer " + abort.producerId() + " (epoch " + abort.producerEpoch()

@@ -190,9 +190,12 @@ class TransactionsCommandTest {
             assertEquals(4, lastStableOffset(tp));
         }
 
+        Run noPartition = transactions("describe-producers", "--topic", topic, "--partition", "4");
+        assertEquals(1, noPartition.exit(), noPartition.out());
+        assertTrue(noPartition.err().contains("topic 'open-txn' has 1 partition(s), 0..0"), noPartition.err());
         Run unknown = transactions("describe-producers", "--topic", "no-such-topic", "--partition", "0");
         assertEquals(1, unknown.exit(), unknown.out());
-        assertTrue(unknown.err().contains("no-such-topic-0 does not exist"), unknown.err());
+        assertTrue(unknown.err().contains("partition no-such-topic-0 does not exist: there is no topic 'no-such-topic'"), unknown.err());
     }
 
     @Test
