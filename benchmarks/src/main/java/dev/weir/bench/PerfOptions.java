@@ -57,6 +57,15 @@ public final class PerfOptions {
             description = "Replication factor when the topic has to be created (default: ${DEFAULT-VALUE}).")
     short replicationFactor;
 
+    @Option(names = "--transactional-id", paramLabel = "ID",
+            description = "Produce in transactions with this transactional.id: beginTransaction, "
+                    + "--records-per-transaction sends, commitTransaction (commit time counts in the throughput).")
+    String transactionalId;
+
+    @Option(names = "--records-per-transaction", paramLabel = "K", defaultValue = "100",
+            description = "Records per transaction with --transactional-id (default: ${DEFAULT-VALUE}).")
+    int recordsPerTransaction;
+
     @Option(names = "--producer-props", arity = "1..*", paramLabel = "KEY=VALUE",
             description = "Extra producer configs; they win over the options above.")
     Map<String, String> producerProps = new LinkedHashMap<>();
@@ -86,6 +95,8 @@ public final class PerfOptions {
         require(connectTimeoutSeconds > 0, "--connect-timeout-s must be > 0");
         require(progressIntervalSeconds > 0, "--progress-interval-s must be > 0");
         require(throughput == -1 || throughput > 0, "--throughput must be -1 or > 0");
+        require(recordsPerTransaction > 0, "--records-per-transaction must be > 0");
+        require(transactionalId == null || !transactionalId.isBlank(), "--transactional-id must not be blank");
     }
 
     private static void require(boolean condition, String message) {

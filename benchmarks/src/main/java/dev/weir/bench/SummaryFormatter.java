@@ -42,6 +42,10 @@ final class SummaryFormatter {
                 ", latency ms p50 %s p99 %s p99.9 %s max %s",
                 millis(latency.p50Ms()), millis(latency.p99Ms()), millis(latency.p999Ms()),
                 millis(latency.maxMs()))));
+        result.commitLatency().ifPresent(commit -> line.append(String.format(Locale.ROOT,
+                ", %d transactions of %d, commit ms p50 %s p99 %s p99.9 %s max %s",
+                result.transactions(), result.transactions() == 0 ? 0 : result.records() / result.transactions(),
+                millis(commit.p50Ms()), millis(commit.p99Ms()), millis(commit.p999Ms()), millis(commit.maxMs()))));
         return line.toString();
     }
 
@@ -59,6 +63,14 @@ final class SummaryFormatter {
             field(json, "latencyP99Ms", decimal(latency.p99Ms(), 3));
             field(json, "latencyP999Ms", decimal(latency.p999Ms(), 3));
             field(json, "latencyMaxMs", decimal(latency.maxMs(), 3));
+        });
+        result.commitLatency().ifPresent(commit -> {
+            field(json, "transactions", Long.toString(result.transactions()));
+            field(json, "recordsPerTransaction", Integer.toString(settings.recordsPerTransaction));
+            field(json, "commitP50Ms", decimal(commit.p50Ms(), 3));
+            field(json, "commitP99Ms", decimal(commit.p99Ms(), 3));
+            field(json, "commitP999Ms", decimal(commit.p999Ms(), 3));
+            field(json, "commitMaxMs", decimal(commit.maxMs(), 3));
         });
         field(json, "bootstrap", quote(settings.bootstrapServer));
         field(json, "topic", quote(settings.topic));

@@ -65,6 +65,23 @@ class PerfToolOptionsTest {
     }
 
     @Test
+    void transactionalIdMakesTheProducerTransactional() {
+        PerfOptions plain = parse("produce").options;
+        assertEquals(null, ProducerBenchmark.producerConfig(plain).get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
+        assertEquals(100, plain.recordsPerTransaction);
+
+        PerfOptions options = parse("produce", "--transactional-id", "perf-txn", "--records-per-transaction", "10")
+                .options;
+        assertEquals("perf-txn", ProducerBenchmark.producerConfig(options).get(ProducerConfig.TRANSACTIONAL_ID_CONFIG));
+        assertEquals(10, options.recordsPerTransaction);
+
+        int exit = PerfTool.execute(new String[] {"produce", "--records-per-transaction", "0"}, stream(out),
+                stream(err));
+        assertEquals(PerfTool.EXIT_USAGE, exit);
+        assertTrue(text(err).contains("--records-per-transaction must be > 0"), text(err));
+    }
+
+    @Test
     void consumerPropsAreParsedAsKeyValuePairs() {
         PerfOptions options = parse("consume", "--consumer-props", "fetch.min.bytes=1", "max.poll.records=2000")
                 .options;

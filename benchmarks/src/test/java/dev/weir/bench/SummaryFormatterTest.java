@@ -21,6 +21,23 @@ class SummaryFormatterTest {
     }
 
     @Test
+    void transactionalProduceLineAndJsonHaveCommitLatency() {
+        PhaseResult result = new PhaseResult("produce", 1_000_000, 1024, 1_024_000_000L, TEN_SECONDS,
+                Optional.of(new LatencySummary(1_000_000, 3.04, 12.2, 20.4, 45.0)), 10_000,
+                Optional.of(new LatencySummary(10_000, 1.2, 5.5, 11.0, 30.0)));
+
+        assertEquals("produce: 1000000 records, 1024 B, 10.0 s, 100000 rec/s, 97.7 MB/s,"
+                + " latency ms p50 3.0 p99 12 p99.9 20 max 45, 10000 transactions of 100,"
+                + " commit ms p50 1.2 p99 5.5 p99.9 11 max 30", SummaryFormatter.text(result));
+        PerfOptions options = new PerfOptions();
+        new CommandLine(options).parseArgs("--transactional-id", "x");
+        String json = SummaryFormatter.json(result, options);
+        assertEquals(true, json.contains("\"latencyMaxMs\":45.000,\"transactions\":10000,"
+                + "\"recordsPerTransaction\":100,\"commitP50Ms\":1.200,\"commitP99Ms\":5.500,"
+                + "\"commitP999Ms\":11.000,\"commitMaxMs\":30.000,\"bootstrap\""), json);
+    }
+
+    @Test
     void consumeLineHasNoLatency() {
         PhaseResult result = new PhaseResult("consume", 500, 100, 50_000, 500_000_000L, Optional.empty());
 
