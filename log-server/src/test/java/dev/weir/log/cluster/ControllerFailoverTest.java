@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -43,11 +41,7 @@ class ControllerFailoverTest {
         cluster = TestCluster.start(dir, 3, Map.of("broker.session.timeout.ms", "30000"));
         MetadataImage before = cluster.image();
         int controller = before.controllerId();
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic("led", 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.image().topic("led")
-                .map(t -> t.partitions().stream().allMatch(p -> p.isr().size() == 3)).orElse(false));
+        cluster.createTopic("led", 3, Map.of());
         long controllerEpoch = cluster.image().controllerEpoch();
 
         long killedAt = System.nanoTime();

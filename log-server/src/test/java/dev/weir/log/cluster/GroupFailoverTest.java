@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -41,9 +40,7 @@ class GroupFailoverTest {
     @Test
     void committedOffsetsAndTheGroupSurviveTheCoordinatorsDeath() throws Exception {
         cluster = TestCluster.start(dir, 3, Map.of());
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic("events", 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
-        }
+        cluster.createTopic("events", 1, Map.of());
         try (KafkaProducer<String, String> producer = cluster.producer(Map.of())) {
             for (int i = 0; i < 100; i++) {
                 producer.send(new ProducerRecord<>("events", "k", "v" + i));

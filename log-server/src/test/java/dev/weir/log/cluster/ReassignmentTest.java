@@ -23,7 +23,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.PartitionReassignment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -265,11 +264,7 @@ class ReassignmentTest {
     }
 
     private static void createTopic(TestCluster cluster, String name, Map<String, String> configs) throws Exception {
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(name, 1, (short) 3).configs(configs))).all().get(30, TimeUnit.SECONDS);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.image().topic(name)
-                .map(t -> t.partitions().stream().allMatch(p -> p.isr().size() == 3 && p.leader() >= 0)).orElse(false));
+        cluster.createTopic(name, 1, configs);
     }
 
     private static int leaderOf(TestCluster cluster, String topic) {

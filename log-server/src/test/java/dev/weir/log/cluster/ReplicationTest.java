@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -50,19 +49,6 @@ class ReplicationTest {
         }
     }
 
-    private void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 3).configs(configs))).all()
-                    .get(30, TimeUnit.SECONDS);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> allReplicasInSync(name));
-    }
-
-    private boolean allReplicasInSync(String topic) {
-        return cluster.image().topic(topic).map(t -> t.partitions().stream()
-                .allMatch(p -> p.isr().size() == 3 && p.leader() >= 0)).orElse(false);
-    }
-
     private Map<Integer, TopicPartitionInfo> describeFrom(int node, String topic) throws Exception {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap(node));
@@ -77,7 +63,7 @@ class ReplicationTest {
     @Test
     void leadersSpreadOverBrokersAndEveryBrokerAgrees() throws Exception {
         cluster = TestCluster.start(dir, 3, Map.of());
-        createTopic("spread", 6, Map.of());
+        cluster.createTopic("spread", 6, Map.of());
 
         Map<Integer, Integer> leadersPerBroker = new HashMap<>();
         for (PartitionImage p : cluster.image().topic("spread").orElseThrow().partitions()) {
@@ -102,7 +88,7 @@ class ReplicationTest {
     @Test
     void acksAllProducerCarriesOnWhenTheLeaderIsKilled() throws Exception {
         cluster = TestCluster.start(dir, 3, Map.of());
-        createTopic("orders", 1, Map.of("min.insync.replicas", "2"));
+        cluster.createTopic("orders", 1, Map.of("min.insync.replicas", "2"));
         int leader = cluster.partition("orders", 0).leader();
 
         List<Long> offsets = new ArrayList<>();
@@ -130,7 +116,7 @@ class ReplicationTest {
     @Test
     void isrShrinksWhenAFollowerDiesAndExpandsWhenItCatchesUp() throws Exception {
         cluster = TestCluster.start(dir, 3, Map.of());
-        createTopic("isr", 1, Map.of());
+        cluster.createTopic("isr", 1, Map.of());
         PartitionImage before = cluster.partition("isr", 0);
         int follower = before.replicas().stream().filter(r -> r != before.leader()).findFirst().orElseThrow();
 
@@ -155,7 +141,7 @@ class ReplicationTest {
     @Test
     void minInsyncReplicasIsEnforcedForAcksAll() throws Exception {
         cluster = TestCluster.start(dir, 3, Map.of());
-        createTopic("strict", 1, Map.of("min.insync.replicas", "3"));
+        cluster.createTopic("strict", 1, Map.of("min.insync.replicas", "3"));
         int follower = cluster.partition("strict", 0).replicas().stream()
                 .filter(r -> r != cluster.partition("strict", 0).leader()).findFirst().orElseThrow();
         cluster.kill(follower);
@@ -176,7 +162,7 @@ class ReplicationTest {
     @Test
     void consumerNeverReadsAboveTheHighWatermark() throws Exception {
         cluster = TestCluster.start(dir, 3, Map.of("broker.session.timeout.ms", "8000"));
-        createTopic("hw", 1, Map.of());
+        cluster.createTopic("hw", 1, Map.of());
         int leader = cluster.partition("hw", 0).leader();
         TopicPartition tp = new TopicPartition("hw", 0);
         Partition led = cluster.broker(leader).replicas().partition(tp).orElseThrow();

@@ -17,10 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -139,6 +141,19 @@ public final class TestCluster implements AutoCloseable {
 
     public PartitionImage partition(String topic, int partition) {
         return image().topic(topic).orElseThrow().partitions().get(partition);
+    }
+
+    /**
+     * Creates a topic with replication factor 3 through Admin and waits until every partition has a leader
+     * and all three replicas in its ISR.
+     */
+    public void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 3).configs(configs))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> image().topic(name).map(t -> t.partitions().stream()
+                .allMatch(p -> p.isr().size() == 3 && p.leader() >= 0)).orElse(false));
     }
 
     /** Crashes a broker: it leaves the cluster without a goodbye, then stops. */
