@@ -154,7 +154,8 @@ public final class GroupsCommand implements Runnable {
                 description = "A properties file with Admin client configs (e.g. security settings).")
         Path commandConfig;
 
-        Admin admin() {
+        /** An Admin client; {@code clientId} names the tool in broker logs unless the command config sets one. */
+        Admin admin(String clientId) {
             Properties p = new Properties();
             if (commandConfig != null) {
                 try (Reader r = Files.newBufferedReader(commandConfig)) {
@@ -164,7 +165,7 @@ public final class GroupsCommand implements Runnable {
                 }
             }
             p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "weir-groups");
+            p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
             p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
             p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
             try {
@@ -191,7 +192,7 @@ public final class GroupsCommand implements Runnable {
             if (connection.timeoutMs <= 0) {
                 throw new UsageException("--timeout-ms must be positive, got " + connection.timeoutMs);
             }
-            try (Admin admin = connection.admin()) {
+            try (Admin admin = connection.admin("weir-groups")) {
                 return run(admin);
             }
         }

@@ -8,14 +8,11 @@ import static dev.weir.log.tools.GroupsCommand.isTimeout;
 import static dev.weir.log.tools.GroupsCommand.printTable;
 import static dev.weir.log.tools.GroupsCommand.rootMessage;
 
+import dev.weir.log.tools.GroupsCommand.Connection;
 import dev.weir.log.tools.GroupsCommand.ToolException;
 import dev.weir.log.tools.GroupsCommand.UsageException;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,7 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -40,7 +36,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeProducersOptions;
 import org.apache.kafka.clients.admin.DescribeProducersResult;
 import org.apache.kafka.clients.admin.DescribeTransactionsResult;
@@ -154,42 +149,6 @@ public final class TransactionsCommand implements Runnable {
         return cl.execute(args);
     }
 
-    /** Options every subcommand takes: where the broker is and how long to wait for it. */
-    static final class Connection {
-        @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
-                description = "The broker(s) to connect to (default: ${DEFAULT-VALUE}).")
-        String bootstrap;
-
-        @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "15000",
-                description = "How long to wait for each answer from the broker (default: ${DEFAULT-VALUE}).")
-        int timeoutMs;
-
-        @Option(names = "--command-config", paramLabel = "FILE",
-                description = "A properties file with Admin client configs (e.g. security settings).")
-        Path commandConfig;
-
-        Admin admin() {
-            Properties p = new Properties();
-            if (commandConfig != null) {
-                try (Reader r = Files.newBufferedReader(commandConfig)) {
-                    p.load(r);
-                } catch (IOException e) {
-                    throw new UsageException("cannot read --command-config " + commandConfig + ": " + e.getMessage());
-                }
-            }
-            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "weir-transactions");
-            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
-            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-            try {
-                return Admin.create(p);
-            } catch (KafkaException e) {
-                throw new ToolException("cannot create a client for --bootstrap-server " + bootstrap + ": "
-                        + rootMessage(e) + " (give HOST:PORT of a reachable broker)");
-            }
-        }
-    }
-
     /** Shared body: an Admin for the subcommand's lifetime, errors turned into messages. */
     abstract static class AdminCommand implements Callable<Integer> {
         @Mixin
@@ -206,7 +165,7 @@ public final class TransactionsCommand implements Runnable {
             if (connection.timeoutMs <= 0) {
                 throw new UsageException("--timeout-ms must be positive, got " + connection.timeoutMs);
             }
-            try (Admin admin = connection.admin()) {
+            try (Admin admin = connection.admin("weir-transactions")) {
                 return run(admin);
             }
         }
