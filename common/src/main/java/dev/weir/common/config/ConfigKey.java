@@ -1,14 +1,30 @@
-package dev.weir.log.config;
+package dev.weir.common.config;
 
 import java.util.List;
 import java.util.Locale;
 
 /**
- * One config: its Kafka name, type, default (as Kafka writes it), the rule its values must follow,
- * and for a topic config the broker config that supplies its default.
+ * One config: its name (the name users know from Kafka, Connect or Schema Registry), type, default as those
+ * products write it ({@code null} = required), the rule its values must follow, an optional synonym (for a
+ * Kafka topic config, the broker config that supplies its default) and one line of documentation.
  */
-public record ConfigKey(String name, ConfigType type, String defaultValue, Rule rule, String brokerSynonym,
+public record ConfigKey(String name, ConfigType type, String defaultValue, Rule rule, String synonym,
                         String documentation) {
+
+    public ConfigKey {
+        if (name == null || type == null || rule == null) {
+            throw new IllegalArgumentException("a config key needs a name, a type and a rule");
+        }
+    }
+
+    public static ConfigKey of(String name, ConfigType type, String defaultValue, Rule rule, String documentation) {
+        return new ConfigKey(name, type, defaultValue, rule, null, documentation);
+    }
+
+    /** A required config has no default. */
+    public boolean required() {
+        return defaultValue == null;
+    }
 
     /** A check on a parsed value; throws {@link ConfigException}. */
     @FunctionalInterface
@@ -38,6 +54,16 @@ public record ConfigKey(String name, ConfigType type, String defaultValue, Rule 
             List<String> options = List.of(allowed);
             return (k, v) -> {
                 if (!options.contains(v.toString())) {
+                    throw ConfigException.invalid(k, v, "must be one of " + options);
+                }
+            };
+        }
+
+        /** Like {@link #oneOf} but ignoring case, as Confluent's enum-valued configs do. */
+        static Rule oneOfIgnoreCase(String... allowed) {
+            List<String> options = List.of(allowed);
+            return (k, v) -> {
+                if (options.stream().noneMatch(o -> o.equalsIgnoreCase(v.toString()))) {
                     throw ConfigException.invalid(k, v, "must be one of " + options);
                 }
             };

@@ -1,20 +1,11 @@
-package dev.weir.log.config;
+package dev.weir.common.config;
 
+import java.util.Arrays;
 import java.util.Locale;
 
-/** Config value types, with their DescribeConfigs wire ids and parsing rules. */
+/** Config value types and their parsing rules (Kafka's names: boolean, string, int, long, double, list). */
 public enum ConfigType {
-    BOOLEAN(1), STRING(2), INT(3), LONG(5), DOUBLE(6), LIST(7);
-
-    private final byte wireId;
-
-    ConfigType(int wireId) {
-        this.wireId = (byte) wireId;
-    }
-
-    public byte wireId() {
-        return wireId;
-    }
+    BOOLEAN, STRING, INT, LONG, DOUBLE, LIST;
 
     /** Parses and normalises a value; throws {@link ConfigException} naming the key. */
     public Object parse(String key, String raw) {
@@ -35,7 +26,7 @@ public enum ConfigType {
                 case INT -> Integer.parseInt(v);
                 case LONG -> Long.parseLong(v);
                 case DOUBLE -> Double.parseDouble(v);
-                case LIST -> java.util.Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+                case LIST -> Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
             };
         } catch (NumberFormatException e) {
             throw ConfigException.invalid(key, raw, "expected " + name().toLowerCase(Locale.ROOT)

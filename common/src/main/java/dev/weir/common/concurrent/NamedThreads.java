@@ -1,4 +1,4 @@
-package dev.weir.log.concurrent;
+package dev.weir.common.concurrent;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
