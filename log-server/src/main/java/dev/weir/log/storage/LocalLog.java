@@ -74,17 +74,18 @@ final class LocalLog {
     private boolean closed;
     private boolean offline;
 
+    /** Starts from what {@link LogLoader} loaded from {@code dir}. */
     LocalLog(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler, boolean ownsScheduler,
-             Listener listener, LogView view, long recoveryPoint, long lastFlushMs) {
+             Listener listener, LogLoader.LoadedLog loaded) {
         this.dir = dir;
         this.config = config;
         this.clock = clock;
         this.scheduler = scheduler;
         this.ownsScheduler = ownsScheduler;
         this.listener = listener;
-        this.view = view;
-        this.recoveryPoint = recoveryPoint;
-        this.lastFlushMs = lastFlushMs;
+        this.view = loaded.view();
+        this.recoveryPoint = loaded.recoveryPoint();
+        this.lastFlushMs = loaded.loadedAtMs();
     }
 
     Path dir() {
@@ -116,6 +117,7 @@ final class LocalLog {
 
     /** Under the lock: a truncation starts, so flushes and cleanings planned before it must not complete. */
     void startTruncation() {
+        assert lock.isHeldByCurrentThread();
         truncations++;
     }
 
@@ -159,6 +161,7 @@ final class LocalLog {
      * segment, rolling first if it is due, and publishes the new log end offset.
      */
     void append(ByteBuffer batches, long firstOffset, long nextOffset, long maxTimestamp, long now) {
+        assert lock.isHeldByCurrentThread();
         LogSegment active = view.active();
         try {
             if (active.shouldRoll(config, batches.remaining(), maxTimestamp, nextOffset - 1, now)) {
@@ -208,6 +211,7 @@ final class LocalLog {
      * to at least {@code minLogStart} and the first remaining segment.
      */
     void deleteOldestSegments(int count, long minLogStart, String reason) throws IOException {
+        assert lock.isHeldByCurrentThread();
         LogView v = view;
         TreeMap<Long, LogSegment> remaining = new TreeMap<>(v.segments());
         List<LogSegment> removed = new ArrayList<>();
@@ -237,6 +241,7 @@ final class LocalLog {
      * @return the new log end offset (batch-aligned: at or below {@code offset})
      */
     long truncateSegmentsTo(long offset) throws IOException {
+        assert lock.isHeldByCurrentThread();
         LogView v = view;
         TreeMap<Long, LogSegment> remaining = new TreeMap<>(v.segments());
         List<LogSegment> removed = new ArrayList<>();
@@ -267,6 +272,7 @@ final class LocalLog {
      * and recovery point; removes every producer snapshot.
      */
     void restartAt(long offset) throws IOException {
+        assert lock.isHeldByCurrentThread();
         for (LogSegment s : view.segments().values()) {
             s.renameToDeleted();
             scheduleDelete(s);

@@ -84,8 +84,7 @@ public final class PartitionLog implements AutoCloseable {
         this.leaderEpochs = loaded.leaderEpochs();
         this.cleanerCheckpoint = loaded.cleanerCheckpoint();
         this.unstableTxns = List.copyOf(producerState.unstable());
-        this.local = new LocalLog(dir, config, clock, scheduler, ownsScheduler, new SegmentHooks(), loaded.view(),
-                loaded.recoveryPoint(), loaded.loadedAtMs());
+        this.local = new LocalLog(dir, config, clock, scheduler, ownsScheduler, new SegmentHooks(), loaded);
         this.lock = local.lock;
     }
 
