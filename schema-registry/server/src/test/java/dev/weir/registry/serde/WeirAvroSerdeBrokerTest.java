@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -39,6 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WeirAvroSerdeBrokerTest {
 
+    /** User v1 (no 'email'), as a GenericRecord: the schema the generated {@link User} (v2) evolved from. */
+    private static final Schema USER_V1 = new Schema.Parser().parse("""
+            {"type": "record", "name": "User", "namespace": "dev.weir.registry.serde.avro",
+             "fields": [{"name": "name", "type": "string"}, {"name": "age", "type": "int"}]}""");
+
     @TempDir
     static Path dir;
     static TestBroker broker;
@@ -54,6 +61,13 @@ class WeirAvroSerdeBrokerTest {
     static void stop() {
         registry.close();
         broker.close();
+    }
+
+    private static GenericRecord userV1(String name, int age) {
+        GenericRecord user = new GenericData.Record(USER_V1);
+        user.put("name", name);
+        user.put("age", age);
+        return user;
     }
 
     private static void createTopic(String topic) throws Exception {
@@ -96,7 +110,7 @@ class WeirAvroSerdeBrokerTest {
     void genericRecordRoundTrip() throws Exception {
         createTopic("generic-users");
         try (KafkaProducer<Object, Object> producer = producer()) {
-            producer.send(new ProducerRecord<>("generic-users", "k1", WeirAvroSerdeTest.userV1("ada", 36))).get();
+            producer.send(new ProducerRecord<>("generic-users", "k1", userV1("ada", 36))).get();
         }
         ConsumerRecord<Object, Object> record = consume("generic-users", 1, Map.of()).get(0);
         assertEquals("k1", record.key());
@@ -123,7 +137,7 @@ class WeirAvroSerdeBrokerTest {
     void consumerWithNewSchemaReadsDataWrittenWithTheOldOne() throws Exception {
         createTopic("users");
         try (KafkaProducer<Object, Object> producer = producer()) {
-            producer.send(new ProducerRecord<>("users", "old", WeirAvroSerdeTest.userV1("ada", 36))).get();
+            producer.send(new ProducerRecord<>("users", "old", userV1("ada", 36))).get();
             producer.send(new ProducerRecord<>("users", "new", new User("bob", 41, "bob@example.com"))).get();
         }
         List<ConsumerRecord<Object, Object>> records =
