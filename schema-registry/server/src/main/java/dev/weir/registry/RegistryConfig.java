@@ -19,6 +19,10 @@ import java.util.Map;
  *       or 127.0.0.1 when it listens on 0.0.0.0).</li>
  *   <li>{@code schema.max.bytes} (default 900000): largest schema text accepted; the store's records are
  *       limited by the broker's {@code message.max.bytes} (1 MB by default).</li>
+ *   <li>{@code leader.wait.timeout.ms} (default 5000; Weir's, not Confluent's): how long a write waits for a
+ *       leader while none is known or the known one has gone (an election after a leader stopped takes
+ *       1-3 s; one after a leader died, up to the 10 s session timeout). After it, the write fails with
+ *       Confluent's 50004 (unknown leader).</li>
  * </ul>
  */
 public final class RegistryConfig {
@@ -30,6 +34,7 @@ public final class RegistryConfig {
     public static final String GROUP_ID = "schema.registry.group.id";
     public static final String HOST_NAME = "host.name";
     public static final String SCHEMA_MAX_BYTES = "schema.max.bytes";
+    public static final String LEADER_WAIT_MS = "leader.wait.timeout.ms";
 
     private final String host;
     private final int port;
@@ -40,6 +45,7 @@ public final class RegistryConfig {
     private final CompatibilityLevel defaultCompatibility;
     private final String groupId;
     private final int schemaMaxBytes;
+    private final long leaderWaitMs;
 
     private RegistryConfig(Map<String, String> p) {
         String listener = p.getOrDefault(LISTENERS, "http://0.0.0.0:8081").split(",")[0].trim();
@@ -71,6 +77,10 @@ public final class RegistryConfig {
         }
         groupId = p.getOrDefault(GROUP_ID, "schema-registry");
         schemaMaxBytes = (int) parseLong(p, SCHEMA_MAX_BYTES, 900_000);
+        leaderWaitMs = parseLong(p, LEADER_WAIT_MS, 5_000);
+        if (leaderWaitMs < 0) {
+            throw new IllegalArgumentException(LEADER_WAIT_MS + " '" + leaderWaitMs + "' must be 0 or more (milliseconds)");
+        }
     }
 
     private static long parseLong(Map<String, String> p, String key, long dflt) {
@@ -100,4 +110,5 @@ public final class RegistryConfig {
     public CompatibilityLevel defaultCompatibility() { return defaultCompatibility; }
     public String groupId() { return groupId; }
     public int schemaMaxBytes() { return schemaMaxBytes; }
+    public long leaderWaitMs() { return leaderWaitMs; }
 }

@@ -73,7 +73,10 @@ public final class RegistryException extends RuntimeException {
     public static RegistryException forwardError(String why) {
         return new RegistryException(500, 50003, "Error while forwarding the request to the leader - " + why);
     }
-    public static RegistryException unknownLeader() {
-        return new RegistryException(500, 50004, "Unknown leader: no registry instance is leader yet; retry shortly");
+    /** Confluent's "unknown leader" code: no instance is known to lead, so a write cannot be served now. */
+    public static final int UNKNOWN_LEADER = 50004;
+
+    public static RegistryException unknownLeader(String why) {
+        return new RegistryException(500, UNKNOWN_LEADER, "Unknown leader: " + why);
     }
 }

@@ -16,9 +16,9 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * The group's assignor: picks the leader and tells everyone its URL.
  *
- * <p>Subscription user data: UTF-8 {@code "<url>\n<1 if leader now, else 0>"}. The current leader stays
- * leader if it is still a member (no needless moves when an instance joins); otherwise the member with the
- * smallest member id wins. Assignment: partition 0 of the subscribed topic to the leader, nothing to the
+ * <p>Subscription user data: UTF-8 {@code "<url>\n<1 if leader in the last generation, else 0>"}. The
+ * current leader stays leader if it is still a member (no needless moves when an instance joins); otherwise
+ * the member with the smallest member id wins. Assignment: partition 0 of the subscribed topic to the leader, nothing to the
  * others; user data of every assignment = the leader's URL (UTF-8).
  *
  * <p>Created by the consumer (reflection) and configured with the owning {@link LeaderElector} under
@@ -40,7 +40,8 @@ public final class LeaderAssignor implements ConsumerPartitionAssignor, Configur
 
     @Override
     public ByteBuffer subscriptionUserData(Set<String> topics) {
-        String data = elector.myUrl() + "\n" + (elector.isLeader() ? "1" : "0");
+        // Not isLeader(): the rebalance now running has already revoked the current leadership.
+        String data = elector.myUrl() + "\n" + (elector.ledLastGeneration() ? "1" : "0");
         return ByteBuffer.wrap(data.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,8 +24,13 @@ import org.slf4j.LoggerFactory;
  * <p>A leader that stops leaves the group; the broker rebalances and another member becomes leader. A
  * leader that dies without leaving is replaced after {@code session.timeout.ms} (10 s here).
  *
- * <p>Thread-safety: the consumer is used only by the elector thread; {@link #isLeader()} and
- * {@link #leaderUrl()} are volatile reads, safe from any thread.
+ * <p>When a rebalance starts, the leader (the member that owns partition 0) has its partition revoked and
+ * stops leading until the new assignment arrives, so a rebalance never hands leadership over while the old
+ * leader still writes (a leader paused past its session timeout still can: there is no fencing). Writes
+ * that arrive in such a gap wait for the next {@link Leadership} ({@link #awaitLeadership(long, Leadership)}).
+ *
+ * <p>Thread-safety: the consumer is used only by the elector thread; {@link #leadership()}, {@link #isLeader()}
+ * and {@link #leaderUrl()} are volatile reads, safe from any thread; the waits may be called from any thread.
  */
 public final class LeaderElector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
@@ -34,8 +40,12 @@ public final class LeaderElector implements AutoCloseable {
     private final Thread thread;
     private final String topic;
     private volatile boolean running = true;
-    private volatile boolean leader;
-    private volatile String leaderUrl;
+    private volatile RuntimeException failure;
+    /** Written under {@code this} (so waiters can be notified), read anywhere. */
+    private volatile Leadership leadership = Leadership.NONE;
+    /** Whether the last assignment made this instance leader; unlike {@link #leadership}, kept through a
+     * rebalance, so the assignor can keep the leader where it was. Elector thread only. */
+    private boolean ledLastGeneration;
 
     public LeaderElector(RegistryConfig config) {
         this.topic = config.topic();
@@ -64,38 +74,86 @@ public final class LeaderElector implements AutoCloseable {
         return myUrl;
     }
 
+    /** For the assignor's subscription: did this instance lead before the rebalance now running? */
+    boolean ledLastGeneration() {
+        return ledLastGeneration;
+    }
+
+    /**
+     * Who leads, as this instance last learned it. {@code url} is null while no leader is known: before the
+     * first election, during a rebalance that revoked this instance's leadership, after {@link #close}.
+     * {@code epoch} grows with every change, so a caller can wait for a leadership other than one it found
+     * unreachable.
+     */
+    public record Leadership(long epoch, String url, boolean self) {
+        static final Leadership NONE = new Leadership(0, null, false);
+
+        public boolean known() {
+            return url != null;
+        }
+    }
+
     /** Called by the assignor on this elector's thread after each rebalance. */
     void assigned(String leaderUrl, boolean isLeader) {
-        if (isLeader != leader || !leaderUrl.equals(this.leaderUrl)) {
+        Leadership was = leadership;
+        if (isLeader != was.self() || !leaderUrl.equals(was.url())) {
             log.info("registry leader is now {}{}", leaderUrl, isLeader ? " (this instance)" : "");
         }
-        synchronized (this) {
-            this.leaderUrl = leaderUrl;
-            this.leader = isLeader;
-            notifyAll();
+        ledLastGeneration = isLeader;
+        change(leaderUrl, isLeader);
+    }
+
+    /** A rebalance began (or this instance stops): nobody is known to lead until the next assignment. */
+    private synchronized void unknown() {
+        if (leadership.known()) {
+            change(null, false);
         }
+    }
+
+    private synchronized void change(String url, boolean self) {
+        leadership = new Leadership(leadership.epoch() + 1, url, self);
+        notifyAll();
     }
 
     /** Waits until some instance is known as leader. @return false if none within {@code timeoutMs} */
-    public synchronized boolean awaitLeader(long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (leaderUrl == null) {
-            long left = deadline - System.currentTimeMillis();
+    public boolean awaitLeader(long timeoutMs) throws InterruptedException {
+        return awaitLeadership(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs), null) != null;
+    }
+
+    /**
+     * Waits until a leader is known and the leadership is not {@code stale} (one the caller found unreachable).
+     *
+     * @param deadlineNanos a {@link System#nanoTime()} value
+     * @return the leadership, or null if there is none such by the deadline
+     */
+    public synchronized Leadership awaitLeadership(long deadlineNanos, Leadership stale) throws InterruptedException {
+        while (!leadership.known() || (stale != null && leadership.epoch() == stale.epoch())) {
+            long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
-                return false;
+                return null;
             }
-            wait(left);
+            TimeUnit.NANOSECONDS.timedWait(this, left);
         }
-        return true;
+        return leadership;
+    }
+
+    public Leadership leadership() {
+        return leadership;
+    }
+
+    /** Why the election stopped on its own (this instance can no longer lead or follow), or null. */
+    public String failure() {
+        RuntimeException e = failure;
+        return e == null ? null : "leader election stopped: " + e;
     }
 
     public boolean isLeader() {
-        return leader;
+        return leadership.self();
     }
 
-    /** The leader's URL, or null before the first election. */
+    /** The leader's URL, or null while none is known. */
     public String leaderUrl() {
-        return leaderUrl;
+        return leadership.url();
     }
 
     private void run() {
@@ -103,6 +161,9 @@ public final class LeaderElector implements AutoCloseable {
             consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    // Eager protocol: called as every rebalance starts (and on leaving). The leader stops
+                    // leading here, before any other member can be assigned leadership.
+                    unknown();
                 }
 
                 @Override
@@ -116,9 +177,10 @@ public final class LeaderElector implements AutoCloseable {
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
+            failure = e;
             log.error("leader election stopped", e);
         } finally {
-            leader = false;
+            unknown();
             consumer.close(Duration.ofSeconds(3));
         }
     }
@@ -126,7 +188,11 @@ public final class LeaderElector implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        leader = false;
+        unknown();
+        if (thread.getState() == Thread.State.NEW) { // never started (start-up failed before the election)
+            consumer.close(Duration.ZERO);
+            return;
+        }
         consumer.wakeup();
         try {
             thread.join(5000);

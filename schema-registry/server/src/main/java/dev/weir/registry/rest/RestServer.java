@@ -1,6 +1,7 @@
 package dev.weir.registry.rest;
 
 import dev.weir.registry.RegisterRequest;
+import dev.weir.registry.RegistryConfig;
 import dev.weir.registry.RegistryException;
 import dev.weir.registry.SchemaRegistry;
 import dev.weir.registry.cluster.LeaderElector;
@@ -20,6 +21,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The event loop only routes: every handler runs on the bounded worker pool {@code registry-worker}
  * (reads touch locks, writes wait for the store). Writes on a follower are forwarded to the leader
- * ({@link LeaderForwarder}), which answers once this instance has read the write too. Answers are {@code application/vnd.schemaregistry.v1+json}; errors are
- * {@code {"error_code":N,"message":"..."}}.
+ * ({@link LeaderForwarder}), which answers once this instance has read the write too; while there is no
+ * leader, writes wait for one (bounded by {@code leader.wait.timeout.ms}). Answers are
+ * {@code application/vnd.schemaregistry.v1+json}; errors are {@code {"error_code":N,"message":"..."}}.
+ * {@code GET /health} answers {@code {"status":"UP"}} (200), or DOWN (503) once the instance cannot serve.
  */
 public final class RestServer {
     private static final Logger log = LoggerFactory.getLogger(RestServer.class);
@@ -43,16 +47,27 @@ public final class RestServer {
     private final LeaderForwarder forwarder;
     private final WorkerExecutor worker;
     private final Runnable catchUp;
+    private final long leaderWaitMs;
+    private final Supplier<String> unhealthy;
     private HttpServer server;
 
-    /** @param catchUp blocks until the local state has read the whole store (run after a forwarded write) */
-    public RestServer(Vertx vertx, SchemaRegistry registry, LeaderElector elector, long timeoutMs, Runnable catchUp) {
+    /**
+     * @param leaderWaitMs how long a write waits for a leader while none is known (or the known one is gone)
+     * @param catchUp blocks until the local state has read the whole store (run after a forwarded write)
+     * @param unhealthy why this instance cannot serve any more (a background thread died), or null when it can
+     */
+    public RestServer(Vertx vertx, SchemaRegistry registry, LeaderElector elector, long timeoutMs, long leaderWaitMs,
+                      Runnable catchUp, Supplier<String> unhealthy) {
         this.vertx = vertx;
         this.catchUp = catchUp;
         this.registry = registry;
         this.elector = elector;
-        this.forwarder = new LeaderForwarder(elector, timeoutMs);
-        this.worker = vertx.createSharedWorkerExecutor("registry-worker", 8, timeoutMs + 30_000, TimeUnit.MILLISECONDS);
+        this.leaderWaitMs = leaderWaitMs;
+        this.unhealthy = unhealthy;
+        this.forwarder = new LeaderForwarder(timeoutMs);
+        // A write may wait for a leader, then for the store.
+        this.worker = vertx.createSharedWorkerExecutor("registry-worker", 8, leaderWaitMs + timeoutMs + 30_000,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Binds and returns the bound port. */
@@ -73,6 +88,16 @@ public final class RestServer {
         r.route().handler(BodyHandler.create().setBodyLimit(BODY_LIMIT));
 
         read(r, HttpMethod.GET, "/", ctx -> Reply.ok("{}"));
+        // Readiness for scripts and container health checks. The port opens only once the instance is ready
+        // (RegistryApp.start), so this is UP from the first answer until a background thread dies.
+        r.get("/health").handler(ctx -> {
+            String why = unhealthy.get();
+            JsonObject o = new JsonObject().put("status", why == null ? "UP" : "DOWN");
+            if (why != null) {
+                o.put("reason", why);
+            }
+            ctx.response().setStatusCode(why == null ? 200 : 503).putHeader("Content-Type", "application/json").end(o.encode());
+        });
         read(r, HttpMethod.GET, "/schemas/types", ctx -> Reply.ok(new JsonArray().add("AVRO").encode()));
         read(r, HttpMethod.GET, "/subjects", ctx -> Reply.ok(new JsonArray(List.copyOf(
                 registry.subjects(flag(ctx, "deleted")))).encode()));
@@ -163,22 +188,53 @@ public final class RestServer {
         r.route(method, path).handler(ctx -> run(ctx, fn));
     }
 
-    /** A write: answered here if leader, else forwarded (at most once) to the leader. */
+    /**
+     * A write: answered here if leader, else forwarded (at most once) to the leader. While no leader is known
+     * (an election is running) or the known one has gone (refuses connections, or answers that it does not
+     * lead any more), the write waits up to {@code leaderWaitMs} for the next leader instead of failing.
+     */
     private void write(Router r, HttpMethod method, String path, Function<RoutingContext, Reply> fn) {
         r.route(method, path).handler(ctx -> run(ctx, c -> {
-            if (elector.isLeader()) {
-                return fn.apply(c);
+            boolean forwarded = c.request().getHeader(LeaderForwarder.HEADER) != null;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaderWaitMs);
+            LeaderElector.Leadership gone = null;
+            String goneWhy = null;
+            while (true) {
+                LeaderElector.Leadership leader = awaitLeader(deadline, gone);
+                if (leader == null) {
+                    throw RegistryException.unknownLeader((goneWhy != null ? goneWhy + ", and no other"
+                            : "no") + " registry instance became leader within " + leaderWaitMs + " ms ("
+                            + RegistryConfig.LEADER_WAIT_MS + "); retry shortly");
+                }
+                if (leader.self()) {
+                    return fn.apply(c);
+                }
+                if (forwarded) {
+                    // The sender thought we lead; we do not. Its forwarder sees 50004 and waits for the next leader.
+                    throw RegistryException.unknownLeader("this instance received a forwarded write but is not the leader");
+                }
+                try {
+                    Reply reply = forwarder.forward(leader.url(), method.name(), c.request().uri(),
+                            c.request().getHeader("Content-Type"), c.body().asString());
+                    if (reply.status() == 200) {
+                        catchUp.run(); // read-your-writes on this instance too
+                    }
+                    return reply;
+                } catch (LeaderForwarder.NotLeaderAnyMore e) {
+                    gone = leader;
+                    goneWhy = e.getMessage();
+                }
             }
-            if (c.request().getHeader(LeaderForwarder.HEADER) != null) {
-                throw RegistryException.forwardError("this instance received a forwarded write but is not the leader");
-            }
-            Reply reply = forwarder.forward(method.name(), c.request().uri(), c.request().getHeader("Content-Type"),
-                    c.body().asString());
-            if (reply.status() == 200) {
-                catchUp.run(); // read-your-writes on this instance too
-            }
-            return reply;
         }));
+    }
+
+    private LeaderElector.Leadership awaitLeader(long deadlineNanos, LeaderElector.Leadership gone) {
+        try {
+            return elector.awaitLeadership(deadlineNanos, gone);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw RegistryException.unknownLeader("interrupted while waiting for a leader");
+        }
     }
 
     private void run(RoutingContext ctx, Function<RoutingContext, Reply> fn) {

@@ -135,6 +135,12 @@ public final class KafkaStore implements AutoCloseable {
         }
     }
 
+    /** Why the reader stopped on its own (the state is frozen), or null while it reads. */
+    public String failure() {
+        Throwable t = readerFailure;
+        return t == null ? null : "store reader stopped: " + t;
+    }
+
     public long position() {
         synchronized (positionLock) {
             return position;
