@@ -1,5 +1,6 @@
 package dev.weir.registry;
 
+import dev.weir.common.launcher.StartupException;
 import dev.weir.registry.cluster.LeaderElector;
 import dev.weir.registry.rest.RestServer;
 import dev.weir.registry.storage.KafkaStore;
@@ -43,7 +44,7 @@ public final class RegistryApp implements AutoCloseable {
     /**
      * Starts the instance and returns once it is ready (see the class comment).
      *
-     * @throws IllegalStateException naming why it cannot start (store unreachable, port in use, no leader, ...)
+     * @throws StartupException naming why it cannot start (store unreachable, port in use, no leader, ...)
      */
     public static RegistryApp start(RegistryConfig config) {
         RegistryApp app = new RegistryApp(config);
@@ -54,7 +55,7 @@ public final class RegistryApp implements AutoCloseable {
             app.elector.start(config.advertisedUrl(port));
             long electionMs = Math.max(30_000, config.timeoutMs());
             if (!app.elector.awaitLeader(electionMs)) {
-                throw new IllegalStateException("no registry leader elected within " + electionMs / 1000 + " s in group "
+                throw new StartupException("no registry leader elected within " + electionMs / 1000 + " s in group "
                         + config.groupId() + " (" + RegistryConfig.GROUP_ID + ")");
             }
             app.store.waitUntilCaughtUp(); // what the previous leader wrote before this instance joined
@@ -67,7 +68,7 @@ public final class RegistryApp implements AutoCloseable {
         } catch (Exception e) {
             app.close();
             Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException(c.getMessage(), c);
+            throw c instanceof StartupException se ? se : new StartupException(c.getMessage(), c);
         }
     }
 
@@ -82,8 +83,12 @@ public final class RegistryApp implements AutoCloseable {
             probe.bind(new InetSocketAddress(host, port));
             return probe.getLocalPort();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + RegistryConfig.LISTENERS
-                    + "): " + e.getMessage(), e);
+            if (StartupException.isBindFailure(e)) {
+                throw StartupException.portInUse(RegistryConfig.LISTENERS, "http://" + host + ":" + port, host, port,
+                        "http://" + host + ":PORT", e);
+            }
+            throw new StartupException("cannot listen on " + host + ":" + port + " (" + RegistryConfig.LISTENERS
+                    + "): " + e.getMessage() + ": check the host in " + RegistryConfig.LISTENERS, e);
         }
     }
 

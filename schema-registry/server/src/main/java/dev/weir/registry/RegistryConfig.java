@@ -1,8 +1,17 @@
 package dev.weir.registry;
 
+import dev.weir.common.config.ConfigKey.Rule;
+
+import dev.weir.common.config.ConfigDef;
+import dev.weir.common.config.ConfigException;
+import dev.weir.common.config.ConfigKey;
+import dev.weir.common.config.ConfigType;
 import java.net.URI;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The registry's configuration, with Confluent Schema Registry's config names and defaults.
@@ -26,6 +35,7 @@ import java.util.Map;
  * </ul>
  */
 public final class RegistryConfig {
+    private static final Logger log = LoggerFactory.getLogger(RegistryConfig.class);
     public static final String LISTENERS = "listeners";
     public static final String BOOTSTRAP = "kafkastore.bootstrap.servers";
     public static final String TOPIC = "kafkastore.topic";
@@ -47,57 +57,56 @@ public final class RegistryConfig {
     private final int schemaMaxBytes;
     private final long leaderWaitMs;
 
-    private RegistryConfig(Map<String, String> p) {
-        String listener = p.getOrDefault(LISTENERS, "http://0.0.0.0:8081").split(",")[0].trim();
+    /** Every config the registry reads, with Confluent's names and defaults (see the class comment). */
+    public static final ConfigDef DEFINITION = ConfigDef.of(List.of(
+            ConfigKey.of(LISTENERS, ConfigType.STRING, "http://0.0.0.0:8081", Rule.ANY, "the HTTP listener"),
+            ConfigKey.of(BOOTSTRAP, ConfigType.STRING, null, Rule.ANY,
+                    "the Weir (or Kafka) brokers, e.g. --override " + BOOTSTRAP + "=127.0.0.1:9092"),
+            ConfigKey.of(TOPIC, ConfigType.STRING, "_schemas", Rule.ANY, "the compacted single-partition store topic"),
+            ConfigKey.of(TIMEOUT_MS, ConfigType.LONG, "10000", Rule.atLeast(1), "how long a write waits for the store"),
+            ConfigKey.of(COMPATIBILITY, ConfigType.STRING, "BACKWARD", Rule.oneOfIgnoreCase(
+                    Arrays.stream(CompatibilityLevel.values()).map(Enum::name).toArray(String[]::new)),
+                    "the global compatibility level until one is PUT"),
+            ConfigKey.of(GROUP_ID, ConfigType.STRING, "schema-registry", Rule.ANY, "the group that elects the leader"),
+            ConfigKey.of(HOST_NAME, ConfigType.STRING, "", Rule.ANY, "the host other instances forward writes to"),
+            ConfigKey.of(SCHEMA_MAX_BYTES, ConfigType.INT, "900000", Rule.atLeast(1), "largest schema text accepted"),
+            ConfigKey.of(LEADER_WAIT_MS, ConfigType.LONG, "5000", Rule.atLeast(0),
+                    "how long a write waits for a leader before failing with 50004")));
+
+    private RegistryConfig(ConfigDef.Config c) {
+        String listener = c.getString(LISTENERS).split(",")[0].trim();
         URI uri;
         try {
             uri = URI.create(listener);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("listeners '" + listener + "' is not a URL: use e.g. http://127.0.0.1:8081");
+            throw ConfigException.invalid(LISTENERS, listener, "not a URL: use e.g. http://127.0.0.1:8081");
         }
         if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
-            throw new IllegalArgumentException("listeners '" + listener
-                    + "' must be http://HOST:PORT, e.g. http://127.0.0.1:8081 (https is not supported)");
+            throw ConfigException.invalid(LISTENERS, listener,
+                    "must be http://HOST:PORT, e.g. http://127.0.0.1:8081 (https is not supported)");
         }
         host = uri.getHost();
         port = uri.getPort();
-        String adv = p.get(HOST_NAME);
-        advertisedHost = adv != null ? adv : ("0.0.0.0".equals(host) ? "127.0.0.1" : host);
-        bootstrap = p.get(BOOTSTRAP);
-        if (bootstrap == null || bootstrap.isBlank()) {
-            throw new IllegalArgumentException(BOOTSTRAP + " is required, e.g. --override " + BOOTSTRAP + "=127.0.0.1:9092");
+        String adv = c.getString(HOST_NAME);
+        advertisedHost = !adv.isBlank() ? adv : ("0.0.0.0".equals(host) ? "127.0.0.1" : host);
+        bootstrap = c.getString(BOOTSTRAP);
+        if (bootstrap.isBlank()) {
+            throw ConfigException.missing(BOOTSTRAP, "127.0.0.1:9092");
         }
-        topic = p.getOrDefault(TOPIC, "_schemas");
-        timeoutMs = parseLong(p, TIMEOUT_MS, 10_000);
-        String level = p.getOrDefault(COMPATIBILITY, "BACKWARD");
-        defaultCompatibility = CompatibilityLevel.parse(level);
-        if (defaultCompatibility == null) {
-            throw new IllegalArgumentException(COMPATIBILITY + " '" + level + "' is not one of "
-                    + java.util.Arrays.toString(CompatibilityLevel.values()));
-        }
-        groupId = p.getOrDefault(GROUP_ID, "schema-registry");
-        schemaMaxBytes = (int) parseLong(p, SCHEMA_MAX_BYTES, 900_000);
-        leaderWaitMs = parseLong(p, LEADER_WAIT_MS, 5_000);
-        if (leaderWaitMs < 0) {
-            throw new IllegalArgumentException(LEADER_WAIT_MS + " '" + leaderWaitMs + "' must be 0 or more (milliseconds)");
-        }
+        topic = c.getString(TOPIC);
+        timeoutMs = c.getLong(TIMEOUT_MS);
+        defaultCompatibility = CompatibilityLevel.parse(c.getString(COMPATIBILITY));
+        groupId = c.getString(GROUP_ID);
+        schemaMaxBytes = c.getInt(SCHEMA_MAX_BYTES);
+        leaderWaitMs = c.getLong(LEADER_WAIT_MS);
     }
 
-    private static long parseLong(Map<String, String> p, String key, long dflt) {
-        String v = p.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " '" + v + "' is not a number");
-        }
-    }
-
-    /** @throws IllegalArgumentException naming the bad config and the fix */
+    /**
+     * @throws ConfigException naming the bad or missing config and the fix; unknown keys are logged and ignored,
+     *         as Confluent's registry does
+     */
     public static RegistryConfig from(Map<String, String> props) {
-        return new RegistryConfig(new LinkedHashMap<>(props));
+        return new RegistryConfig(DEFINITION.parse(props, key -> log.warn("ignoring unknown config '{}'", key)));
     }
 
     public String host() { return host; }
