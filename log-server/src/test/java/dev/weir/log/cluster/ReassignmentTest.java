@@ -38,6 +38,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Replica moves (KIP-455) and admin leader elections (KIP-460) on in-process clusters, driven by
  * kafka-clients' Admin while producers keep writing.
  */
+@Tag("cluster")
 class ReassignmentTest {
     @TempDir
     Path dir;

@@ -35,6 +35,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reading from the start over and over never sees a key's version go backwards nor miss an acknowledged one.
  * Every record carries its key's version in a "v" header, so tombstones have versions too.
  */
+@Tag("fast")
 class CompactionTest {
     private static final int KEYS = 300;
     private static final int SENDS = 14_000;

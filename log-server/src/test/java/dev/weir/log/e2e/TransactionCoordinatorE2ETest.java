@@ -27,6 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the background, so the tests wait for the Complete state. What consumers see of commits and aborts is in
  * {@link TransactionsTest}.
  */
+@Tag("fast")
 class TransactionCoordinatorE2ETest {
     @TempDir
     static Path dir;

@@ -41,6 +41,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clock the test moves: offset retention, offsets of deleted topics, and reloading groups from
  * {@code __consumer_offsets} when a coordinator starts.
  */
+@Tag("fast")
 class GroupCoordinatorTest {
     private static final long RETENTION_MS = 60_000;
     /** Long enough that no session check fires during a test, even when the clock jumps. */

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * it on, with no cleaner leftovers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("fast")
 class CleanerCrashSafetyTest {
 
     static final long T0 = 1_700_000_000_000L;

@@ -14,10 +14,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The cleaner never compacts a segment ending above the log's cleanable upper bound (the high watermark). */
+@Tag("fast")
 class LogCleanerUpperBoundTest {
 
     static final long T0 = 1_700_000_000_000L;

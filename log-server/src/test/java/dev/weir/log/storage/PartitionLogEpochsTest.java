@@ -18,10 +18,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The leader epoch history a {@link PartitionLog} keeps in step with its records. */
+@Tag("fast")
 class PartitionLogEpochsTest {
 
     static final long T0 = 1_700_000_000_000L;

@@ -21,6 +21,7 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Proves {@link NetworkNamespaces} with tiny HTTP servers inside the namespaces and bash /dev/tcp
  * probes, and that a {@link ChildBroker} runs inside one.
  */
+@Tag("root")
 class NetworkNamespacesTest {
     private static final int PORT = 8000;   // every namespace has its own port space
 

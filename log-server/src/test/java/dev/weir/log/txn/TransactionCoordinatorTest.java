@@ -45,6 +45,7 @@ import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  * group coordinator, as the txn-log branch's WriteTxnMarkers handler and marker listener will). A clock the
  * test moves drives timeouts and expiration.
  */
+@Tag("fast")
 class TransactionCoordinatorTest {
     private static final int TIMEOUT_MS = 10_000;
     private static final long EXPIRATION_MS = 3_600_000;

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * registry (default compatibility BACKWARD, so the evolved schema is checked for real when it registers).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("fast")
 class WeirAvroSerdeBrokerTest {
 
     @TempDir
