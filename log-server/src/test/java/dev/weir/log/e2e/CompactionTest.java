@@ -183,15 +183,11 @@ class CompactionTest {
                 }
                 // Nothing acknowledged below where this pass ended was lost: each key shows its acknowledged value,
                 // a later version, or was superseded by a record beyond the end of the pass (which compaction may
-                // honour before the reader gets there). Acknowledgements may lag the log: look again after a pause.
-                List<String> missing = missing(acked, seen, end);
-                if (!missing.isEmpty()) {
-                    Thread.sleep(2_000);
-                    missing = missing(acked, seen, end);
-                }
-                if (!missing.isEmpty()) {
-                    throw new AssertionError("lost acknowledged records below offset " + end + ": " + missing);
-                }
+                // honour before the reader gets there). Acknowledgements may lag the log (a superseding record's
+                // callback not run yet): wait for them before calling a record lost.
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                        assertEquals(List.of(), missing(acked, seen, end),
+                                "lost acknowledged records below offset " + end));
                 passes.incrementAndGet();
             }
         } catch (Throwable t) {

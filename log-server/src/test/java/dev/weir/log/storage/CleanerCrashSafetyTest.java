@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.protocol.KafkaCompactionCodec;
 import dev.weir.log.storage.KeyedBatches.KeyedRecord;
+import dev.weir.log.testing.MutableClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.weir.log.storage;
 
+import static dev.weir.log.storage.LogFixture.T0;
+import static dev.weir.log.storage.LogFixture.compactConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weir.log.protocol.KafkaCompactionCodec;
 import dev.weir.log.storage.KeyedBatches.KeyedRecord;
 import dev.weir.log.storage.KeyedBatches.StoredBatch;
+import dev.weir.log.testing.MutableClock;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,57 +19,31 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 @Tag("fast")
 class LogCleanerTest {
 
-    static final long T0 = 1_700_000_000_000L;
-
     @TempDir
     Path dir;
-    MutableClock clock = new MutableClock(T0);
-    ScheduledExecutorService scheduler;
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
+    final MutableClock clock = logs.clock;
     PartitionLog log;
     LogCleaner cleaner;
-
-    @BeforeEach
-    void setUp() {
-        scheduler = Executors.newSingleThreadScheduledExecutor();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (cleaner != null) {
-            cleaner.close();
-        }
-        if (log != null) {
-            log.close();
-        }
-        scheduler.shutdownNow();
-    }
-
-    static LogConfig compactConfig(CleanupConfig cleanup) {
-        return LogConfig.defaults().withSegmentBytes(1024).withIndexIntervalBytes(100).withFileDeleteDelayMs(0)
-                .withSegmentIndexBytes(4096).withCleanup(cleanup);
-    }
 
     static CleanupConfig compact() {
         return CleanupConfig.compactDefaults();
     }
 
     PartitionLog open(LogConfig config) {
-        log = PartitionLog.open(dir.resolve("t-0"), config, clock, scheduler);
-        cleaner = new LogCleaner(() -> List.of(log), new KafkaCompactionCodec(), clock,
-                new LogCleaner.Settings(10, 1, 1024 * 1024));
+        log = logs.open(dir.resolve("t-0"), config);
+        cleaner = logs.cleaner(() -> List.of(log));
         return log;
     }
 

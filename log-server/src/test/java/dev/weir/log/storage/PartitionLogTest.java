@@ -1,14 +1,14 @@
 package dev.weir.log.storage;
 
+import dev.weir.log.testing.MutableClock;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -16,12 +16,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
+import static dev.weir.log.storage.LogFixture.T0;
+import static dev.weir.log.storage.LogFixture.smallConfig;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,34 +31,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("fast")
 class PartitionLogTest {
 
-    static final long T0 = 1_700_000_000_000L;
-
     @TempDir
     Path dir;
-    MutableClock clock = new MutableClock(T0);
-    ScheduledExecutorService scheduler;
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
+    final MutableClock clock = logs.clock;
     PartitionLog log;
 
-    @BeforeEach
-    void setUp() {
-        scheduler = Executors.newSingleThreadScheduledExecutor();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (log != null) {
-            log.close();
-        }
-        scheduler.shutdownNow();
-    }
-
-    static LogConfig smallConfig() {
-        return LogConfig.defaults().withSegmentBytes(1024).withIndexIntervalBytes(100).withFileDeleteDelayMs(0)
-                .withSegmentIndexBytes(4096);
-    }
-
     PartitionLog open(LogConfig config) {
-        log = PartitionLog.open(dir.resolve("t-0"), config, clock, scheduler);
+        log = logs.open(dir.resolve("t-0"), config);
         return log;
     }
 

@@ -1,16 +1,17 @@
 package dev.weir.log.storage;
 
 import dev.weir.log.protocol.KafkaCompactionCodec;
+import dev.weir.log.testing.MutableClock;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -21,10 +22,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 
+import static dev.weir.log.storage.LogFixture.T0;
+import static dev.weir.log.storage.LogFixture.compactConfig;
+import static dev.weir.log.storage.LogFixture.smallConfig;
 import static dev.weir.log.storage.TestBatches.marker;
 import static dev.weir.log.storage.TestBatches.transactional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,33 +38,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("fast")
 class TransactionStateTest {
 
-    static final long T0 = 1_700_000_000_000L;
     static final long A = 1000L;
     static final long B = 2000L;
     static final short E0 = 0;
 
     @TempDir
     Path dir;
-    MutableClock clock = new MutableClock(T0);
-    ScheduledExecutorService scheduler;
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
+    final MutableClock clock = logs.clock;
     PartitionLog log;
 
     @BeforeEach
     void setUp() {
-        scheduler = Executors.newSingleThreadScheduledExecutor();
         log = open();
     }
 
-    @AfterEach
-    void tearDown() {
-        if (log != null) {
-            log.close();
-        }
-        scheduler.shutdownNow();
-    }
-
     PartitionLog open() {
-        return PartitionLog.open(dir, PartitionLogTest.smallConfig(), clock, scheduler);
+        return logs.open(dir, smallConfig());
     }
 
     long marker(long pid, short epoch, boolean commit, int coordinatorEpoch) {
@@ -183,7 +176,7 @@ class TransactionStateTest {
 
     @Test
     void followerAppendsTrackTransactionsAndIndexAborts() throws IOException {
-        PartitionLog follower = PartitionLog.open(dir.resolve("follower"), PartitionLogTest.smallConfig(), clock, scheduler);
+        PartitionLog follower = logs.open(dir.resolve("follower"), smallConfig());
         try {
             writeScenario();
             ByteBuffer all = TestBatches.readSlice(log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE, true).records());
@@ -307,8 +300,7 @@ class TransactionStateTest {
     @Test
     void theCleanerRemovesAbortedRecordsAndKeepsMarkersAndCommittedRecords() throws IOException {
         log.close();
-        log = PartitionLog.open(dir.resolve("c-0"), LogCleanerTest.compactConfig(CleanupConfig.compactDefaults()),
-                clock, scheduler);
+        log = logs.open(dir.resolve("c-0"), compactConfig(CleanupConfig.compactDefaults()));
         log.appendAsLeader(KeyedBatches.batch(T0, "k", "committed-before"), 0);
         log.appendAsLeader(txnKeyed(A, 0, "k", "aborted"), 0);
         long abortA = marker(A, E0, false, 0);

@@ -1,5 +1,6 @@
 package dev.weir.log.testing;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -194,12 +196,9 @@ class NetworkNamespacesTest {
         }
     }
 
-    private static void awaitRootReaches(String address) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!rootReaches(address)) {
-            assertTrue(System.nanoTime() < deadline, "server on " + address + " came up");
-            Thread.sleep(100);
-        }
+    private static void awaitRootReaches(String address) {
+        await("server on " + address + " came up").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> rootReaches(address));
     }
 
     private static String ip(String... args) throws Exception {
