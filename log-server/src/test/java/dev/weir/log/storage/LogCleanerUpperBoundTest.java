@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.storage.KeyedBatches.KeyedRecord;
-import dev.weir.log.testing.MutableClock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +25,6 @@ class LogCleanerUpperBoundTest {
     Path dir;
     @RegisterExtension
     final LogFixture logs = new LogFixture();
-    final MutableClock clock = logs.clock;
     PartitionLog log;
     LogCleaner cleaner;
 
@@ -41,7 +39,7 @@ class LogCleanerUpperBoundTest {
         List<KeyedRecord> appended = new ArrayList<>();
         for (int r = 0; r < 20; r++) {
             for (int k = 0; k < 10; k++) {
-                long offset = log.appendAsLeader(KeyedBatches.batch(clock.millis(), "k" + k, "v" + r), 0).firstOffset();
+                long offset = log.appendAsLeader(KeyedBatches.batch(logs.clock.millis(), "k" + k, "v" + r), 0).firstOffset();
                 appended.add(new KeyedRecord(offset, "k" + k, "v" + r));
             }
         }

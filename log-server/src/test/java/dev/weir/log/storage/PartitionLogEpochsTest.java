@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.storage.LeaderEpochCache.EpochEntry;
-import dev.weir.log.testing.MutableClock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -30,7 +29,6 @@ class PartitionLogEpochsTest {
     Path root;
     @RegisterExtension
     final LogFixture logs = new LogFixture();
-    final MutableClock clock = logs.clock;
     PartitionLog log;
 
     Path dir() {
@@ -224,7 +222,7 @@ class PartitionLogEpochsTest {
         assertEquals(new EpochEndOffset(2, 33), log.endOffsetForEpoch(2), "below the history: where it starts");
 
         log.updateConfig(smallConfig().withRetentionBytes(0));
-        assertTrue(log.deleteRetainedSegments(clock.millis()) > 0);
+        assertTrue(log.deleteRetainedSegments(logs.clock.millis()) > 0);
         long start = log.logStartOffset();
         assertTrue(start > 60, "retention deleted all but the active segment, start " + start);
         assertEquals(entries(8, start), log.leaderEpochs());

@@ -1,6 +1,5 @@
 package dev.weir.log.storage;
 
-import dev.weir.log.testing.MutableClock;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -35,7 +34,6 @@ class PartitionLogTest {
     Path dir;
     @RegisterExtension
     final LogFixture logs = new LogFixture();
-    final MutableClock clock = logs.clock;
     PartitionLog log;
 
     PartitionLog open(LogConfig config) {
@@ -157,13 +155,13 @@ class PartitionLogTest {
     @Test
     void rollsWhenTheFirstBatchIsOlderThanSegmentMs() {
         open(smallConfig().withSegmentBytes(1 << 20).withSegmentMs(60_000));
-        log.appendAsLeader(TestBatches.batch(1, clock.millis()), 0);
-        clock.advance(30_000);
-        log.appendAsLeader(TestBatches.batch(1, clock.millis()), 0);
+        log.appendAsLeader(TestBatches.batch(1, logs.clock.millis()), 0);
+        logs.clock.advance(30_000);
+        log.appendAsLeader(TestBatches.batch(1, logs.clock.millis()), 0);
         assertEquals(1, log.segmentCount());
 
-        clock.advance(30_001);
-        log.appendAsLeader(TestBatches.batch(1, clock.millis()), 0);
+        logs.clock.advance(30_001);
+        log.appendAsLeader(TestBatches.batch(1, logs.clock.millis()), 0);
         assertEquals(2, log.segmentCount());
         assertEquals(2, log.segments().get(1).baseOffset());
     }
@@ -338,7 +336,7 @@ class PartitionLogTest {
     @Test
     void logAppendTimeStampsTheBatchAndKeepsItsCrcValid() throws IOException {
         open(smallConfig().withLogAppendTime(true));
-        clock.advance(5_000);
+        logs.clock.advance(5_000);
         LogAppendInfo info = log.appendAsLeader(TestBatches.batch(3, 42), 0);
 
         assertEquals(T0 + 5_000, info.logAppendTime());

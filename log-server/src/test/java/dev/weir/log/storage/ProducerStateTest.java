@@ -1,6 +1,5 @@
 package dev.weir.log.storage;
 
-import dev.weir.log.testing.MutableClock;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -31,7 +30,6 @@ class ProducerStateTest {
     Path dir;
     @RegisterExtension
     final LogFixture logs = new LogFixture();
-    final MutableClock clock = logs.clock;
     PartitionLog log;
 
     @BeforeEach

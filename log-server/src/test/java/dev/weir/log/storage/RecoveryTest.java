@@ -1,6 +1,5 @@
 package dev.weir.log.storage;
 
-import dev.weir.log.testing.MutableClock;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,7 +26,6 @@ class RecoveryTest {
     Path dir;
     @RegisterExtension
     final LogFixture logs = new LogFixture();
-    final MutableClock clock = logs.clock;
     PartitionLog log;
 
     PartitionLog open() {

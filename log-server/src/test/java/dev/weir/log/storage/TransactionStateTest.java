@@ -1,7 +1,6 @@
 package dev.weir.log.storage;
 
 import dev.weir.log.protocol.KafkaCompactionCodec;
-import dev.weir.log.testing.MutableClock;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -46,7 +45,6 @@ class TransactionStateTest {
     Path dir;
     @RegisterExtension
     final LogFixture logs = new LogFixture();
-    final MutableClock clock = logs.clock;
     PartitionLog log;
 
     @BeforeEach
@@ -59,7 +57,7 @@ class TransactionStateTest {
     }
 
     long marker(long pid, short epoch, boolean commit, int coordinatorEpoch) {
-        return log.appendAsLeader(TestBatches.marker(pid, epoch, commit, coordinatorEpoch, clock.millis()), 0,
+        return log.appendAsLeader(TestBatches.marker(pid, epoch, commit, coordinatorEpoch, logs.clock.millis()), 0,
                 AppendOrigin.COORDINATOR).firstOffset();
     }
 
@@ -309,9 +307,9 @@ class TransactionStateTest {
         for (int i = 0; i < 40; i++) { // roll past them
             log.appendAsLeader(KeyedBatches.batch(T0, "filler" + (i % 3), "x" + i), 0);
         }
-        LogToClean target = LogToClean.of(log, log.cleanerSnapshot(), log.config().cleanup(), clock.millis(),
+        LogToClean target = LogToClean.of(log, log.cleanerSnapshot(), log.config().cleanup(), logs.clock.millis(),
                 Long.MAX_VALUE);
-        assertTrue(new LogCompactor(new KafkaCompactionCodec(), 1 << 20, () -> false).clean(target, clock.millis())
+        assertTrue(new LogCompactor(new KafkaCompactionCodec(), 1 << 20, () -> false).clean(target, logs.clock.millis())
                 .completed());
         List<KeyedBatches.KeyedRecord> records = KeyedBatches.readAll(log);
         assertTrue(records.stream().anyMatch(r -> r.key().equals("k") && r.value().equals("committed-before")),
