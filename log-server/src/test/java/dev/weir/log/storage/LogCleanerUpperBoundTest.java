@@ -39,7 +39,8 @@ class LogCleanerUpperBoundTest {
         List<KeyedRecord> appended = new ArrayList<>();
         for (int r = 0; r < 20; r++) {
             for (int k = 0; k < 10; k++) {
-                long offset = log.appendAsLeader(KeyedBatches.batch(logs.clock.millis(), "k" + k, "v" + r), 0).firstOffset();
+                long offset = log.appendAsLeader(KeyedBatches.batch(logs.clock.millis(), "k" + k, "v" + r), 0)
+                        .firstOffset();
                 appended.add(new KeyedRecord(offset, "k" + k, "v" + r));
             }
         }
