@@ -20,12 +20,9 @@ import dev.weir.log.replica.FetchPurgatory;
 import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogManager;
+import dev.weir.log.testing.MutableClock;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +31,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clock the test moves: offset retention, offsets of deleted topics, and reloading groups from
  * {@code __consumer_offsets} when a coordinator starts.
  */
+@Tag("fast")
 class GroupCoordinatorTest {
     private static final long RETENTION_MS = 60_000;
     /** Long enough that no session check fires during a test, even when the clock jumps. */
@@ -57,28 +55,7 @@ class GroupCoordinatorTest {
 
     @TempDir
     Path dir;
-    final AtomicLong now = new AtomicLong(1_000_000);
-    final Clock clock = new Clock() {
-        @Override
-        public long millis() {
-            return now.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    };
+    final MutableClock clock = new MutableClock(1_000_000);
     ScheduledExecutorService scheduler;
     LocalMetadataStore metadata;
     LogManager logs;
@@ -139,13 +116,13 @@ class GroupCoordinatorTest {
     @Test
     void offsetsOfASimpleGroupExpireByCommitTimeAndTheGroupGoesWithThem() {
         commit("simple", -1, "", tp("t", 0), 5);
-        now.addAndGet(RETENTION_MS / 2);
+        clock.advance(RETENTION_MS / 2);
         commit("simple", -1, "", tp("t", 1), 7);
-        now.addAndGet(RETENTION_MS / 2);
+        clock.advance(RETENTION_MS / 2);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 1)), coordinator.fetchOffsets("simple", null).offsets().keySet());
 
-        now.addAndGet(RETENTION_MS);
+        clock.advance(RETENTION_MS);
         coordinator.runRetentionNow();
         assertEquals(Map.of(), coordinator.fetchOffsets("simple", null).offsets());
         assertTrue(coordinator.listGroups(List.of(), List.of()).groups().isEmpty(), "the empty group is removed");
@@ -159,17 +136,17 @@ class GroupCoordinatorTest {
     void anEmptyConsumerGroupsOffsetsExpireOnlyOnceItHasBeenEmptyForTheRetentionPeriod() {
         JoinResult joined = joinAndSync("consumers", subscription("t"));
         commit("consumers", joined.generationId(), joined.memberId(), tp("t", 0), 3);
-        now.addAndGet(RETENTION_MS * 2);
+        clock.advance(RETENTION_MS * 2);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("consumers", null).offsets().keySet(),
                 "a stable group keeps the offsets of topics it subscribes to, however old");
 
         coordinator.leave("consumers", List.of(new LeavingMember(joined.memberId(), null)));
         assertEquals("Empty", coordinator.describe("consumers").state());
-        now.addAndGet(RETENTION_MS - 1);
+        clock.advance(RETENTION_MS - 1);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("consumers", null).offsets().keySet());
-        now.addAndGet(1);
+        clock.advance(1);
         coordinator.runRetentionNow();
         assertEquals(Map.of(), coordinator.fetchOffsets("consumers", null).offsets());
         assertEquals(ErrorCode.GROUP_ID_NOT_FOUND, coordinator.describe("consumers").error());
@@ -180,7 +157,7 @@ class GroupCoordinatorTest {
         JoinResult joined = joinAndSync("readers", subscription("t"));
         commit("readers", joined.generationId(), joined.memberId(), tp("t", 0), 3);
         commit("readers", joined.generationId(), joined.memberId(), tp("u", 0), 4);
-        now.addAndGet(RETENTION_MS);
+        clock.advance(RETENTION_MS);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("readers", null).offsets().keySet());
     }

@@ -20,6 +20,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,6 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and dispatched, and the response comes back in a form kafka-clients parses, with the request's
  * correlation id and the right header version.
  */
+@Tag("fast")
 class RequestProcessorRoundTripTest {
     private static final ApiVersionTable TABLE = new ApiVersionTable();
 

@@ -1,5 +1,7 @@
 package dev.weir.log.storage;
 
+import dev.weir.log.testing.MutableClock;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,21 +14,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A log opened without a scheduler (tests, tools) runs its background work on a thread of its own that stops with
  * the log: no executor is shared by the logs, or the brokers, of a JVM.
  */
+@Tag("fast")
 class PartitionLogOwnSchedulerTest {
 
     @TempDir
     Path dir;
-    MutableClock clock = new MutableClock(PartitionLogTest.T0);
+    MutableClock clock = new MutableClock(LogFixture.T0);
 
     @Test
     void eachLogRunsBackgroundWorkOnItsOwnThreadWhichStopsWhenTheLogCloses() {
-        PartitionLog a = PartitionLog.open(dir.resolve("own-a-0"), PartitionLogTest.smallConfig(), clock);
-        PartitionLog b = PartitionLog.open(dir.resolve("own-b-0"), PartitionLogTest.smallConfig(), clock);
+        PartitionLog a = PartitionLog.open(dir.resolve("own-a-0"), LogFixture.smallConfig(), clock);
+        PartitionLog b = PartitionLog.open(dir.resolve("own-b-0"), LogFixture.smallConfig(), clock);
         try {
             for (PartitionLog log : new PartitionLog[] {a, b}) {
                 // Past segment.bytes, so the log rolls and flushes the previous segment in the background.
                 while (log.segmentCount() < 2) {
-                    log.appendAsLeader(TestBatches.batch(10, PartitionLogTest.T0), 0);
+                    log.appendAsLeader(TestBatches.batch(10, LogFixture.T0), 0);
                 }
                 long rolledAt = log.segments().get(1).baseOffset();
                 await().until(() -> log.recoveryPoint() == rolledAt);

@@ -21,14 +21,12 @@ import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.replica.TransactionMarker;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogManager;
+import dev.weir.log.testing.MutableClock;
 import dev.weir.log.txn.TxnOperations.InitResult;
 import dev.weir.log.txn.TxnOperations.TransactionDescription;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,14 +35,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.utils.Utils;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,34 +54,14 @@ import org.junit.jupiter.api.io.TempDir;
  * group coordinator, as the txn-log branch's WriteTxnMarkers handler and marker listener will). A clock the
  * test moves drives timeouts and expiration.
  */
+@Tag("fast")
 class TransactionCoordinatorTest {
     private static final int TIMEOUT_MS = 10_000;
     private static final long EXPIRATION_MS = 3_600_000;
 
     @TempDir
     Path dir;
-    final AtomicLong now = new AtomicLong(1_000_000);
-    final Clock clock = new Clock() {
-        @Override
-        public long millis() {
-            return now.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    };
+    final MutableClock clock = new MutableClock(1_000_000);
     final FakeWriter writer = new FakeWriter();
     ScheduledExecutorService scheduler;
     LocalMetadataStore metadata;
@@ -127,7 +106,7 @@ class TransactionCoordinatorTest {
             Partition partition = replicas.partition(tp).orElseThrow();
             long offset = partition.log().logEndOffset();
             partition.log().appendAsFollower(TestMarkers.marker(offset, m.producerId(), m.producerEpoch(),
-                    m.transactionResult(), m.coordinatorEpoch(), now.get()));
+                    m.transactionResult(), m.coordinatorEpoch(), clock.millis()));
             groups.onTransactionMarker(new TransactionMarker(tp, m.producerId(), m.producerEpoch(), m.transactionResult(), offset));
         }
 
@@ -235,7 +214,7 @@ class TransactionCoordinatorTest {
         TransactionDescription ongoing = txns.describe("app");
         assertEquals("Ongoing", ongoing.state());
         assertEquals(Set.of(tp("t", 0), tp("t", 1), tp("u", 0)), ongoing.partitions());
-        assertEquals(now.get(), ongoing.startMs());
+        assertEquals(clock.millis(), ongoing.startMs());
 
         assertEquals(ErrorCode.NONE, end("app", p, true));
         await(() -> txns.describe("app").state().equals("CompleteCommit"));
@@ -306,11 +285,11 @@ class TransactionCoordinatorTest {
     void aTransactionPastItsTimeoutIsAbortedAndItsProducerFenced() {
         InitResult p = init("app", -1, (short) -1);
         assertEquals(ErrorCode.NONE, add("app", p, tp("t", 0)));
-        now.addAndGet(TIMEOUT_MS);
+        clock.advance(TIMEOUT_MS);
         txns.runTimeoutCheckNow();
         assertEquals("Ongoing", txns.describe("app").state(), "not past the timeout yet");
 
-        now.addAndGet(1);
+        clock.advance(1);
         txns.runTimeoutCheckNow();
         await(() -> txns.describe("app").state().equals("CompleteAbort"));
         assertEquals(1, txns.describe("app").producerEpoch());
@@ -371,7 +350,7 @@ class TransactionCoordinatorTest {
         InitResult a = init("alpha", -1, (short) -1);
         InitResult b = init("beta", -1, (short) -1);
         assertEquals(ErrorCode.NONE, add("beta", b, tp("t", 0)));
-        now.addAndGet(500);
+        clock.advance(500);
 
         var all = txns.list(List.of(), List.of(), -1, null);
         assertEquals(ErrorCode.NONE, all.error());
@@ -398,7 +377,7 @@ class TransactionCoordinatorTest {
         InitResult p = init("idle", -1, (short) -1);
         InitResult q = init("busy", -1, (short) -1);
         assertEquals(ErrorCode.NONE, add("busy", q, tp("t", 0)));
-        now.addAndGet(EXPIRATION_MS + 1);
+        clock.advance(EXPIRATION_MS + 1);
         // busy's transaction times out (and is aborted) in the same pass; idle is removed.
         txns.runTimeoutCheckNow();
         await(() -> txns.describe("idle").error() == ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
@@ -520,17 +499,7 @@ class TransactionCoordinatorTest {
     }
 
     private static void await(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 20 s");
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(10))
+                .until(condition::getAsBoolean);
     }
 }

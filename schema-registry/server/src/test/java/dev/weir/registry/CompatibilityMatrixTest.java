@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * For every level, typical evolutions accepted or rejected as Avro's rules say, through the REST API
  * (compatibility endpoint with {@code verbose=true}, then a real registration), with the field named.
  */
+@Tag("fast")
 class CompatibilityMatrixTest {
     @TempDir
     static Path dir;

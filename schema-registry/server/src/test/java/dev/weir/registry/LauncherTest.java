@@ -12,10 +12,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code weir registry}'s main class in its own JVM: one ready line, clean stop on SIGTERM, config errors. */
+@Tag("process")
 class LauncherTest {
     @TempDir
     Path dir;

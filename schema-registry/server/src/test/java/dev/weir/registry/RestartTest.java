@@ -13,10 +13,12 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Schemas, ids, deletes, configs and modes survive a restart of the registry and of the broker. */
+@Tag("fast")
 class RestartTest {
     @TempDir
     Path dir;

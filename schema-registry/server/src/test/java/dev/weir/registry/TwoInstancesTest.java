@@ -17,10 +17,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Two instances: one leader; writes sent to the follower are forwarded; the follower takes over. */
+@Tag("process")
 class TwoInstancesTest {
     @TempDir
     Path dir;

@@ -18,9 +18,11 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Serializer, deserializer and client over HTTP against the {@link StandInRegistryServer}. */
+@Tag("fast")
 class WeirAvroSerdeTest {
 
     static final Schema USER_V1 = new Schema.Parser().parse("""

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * registry (default compatibility BACKWARD, so the evolved schema is checked for real when it registers).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("fast")
 class WeirAvroSerdeBrokerTest {
 
     /** User v1 (no 'email'), as a GenericRecord: the schema the generated {@link User} (v2) evolved from. */

@@ -1,4 +1,4 @@
-package dev.weir.log.storage;
+package dev.weir.log.testing;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -6,16 +6,20 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock tests move by hand. */
-final class MutableClock extends Clock {
+/**
+ * A UTC clock that only moves when a test calls {@link #advance}; safe to read from the threads of the code under
+ * test. The one hand-moved clock of the tests: give it to whatever takes a {@link Clock}.
+ */
+public final class MutableClock extends Clock {
 
     private final AtomicLong millis;
 
-    MutableClock(long startMillis) {
+    public MutableClock(long startMillis) {
         this.millis = new AtomicLong(startMillis);
     }
 
-    void advance(long ms) {
+    /** Moves the clock forward (or back, with a negative {@code ms}). */
+    public void advance(long ms) {
         millis.addAndGet(ms);
     }
 
