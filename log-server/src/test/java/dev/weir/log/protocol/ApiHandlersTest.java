@@ -1,0 +1,91 @@
+package dev.weir.log.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.junit.jupiter.api.Test;
+
+/** The handler registry and the request processor's start-up check against {@link ApiVersionTable}. */
+class ApiHandlersTest {
+    private static final ApiVersionTable TABLE = new ApiVersionTable();
+
+    @Test
+    void everyAdvertisedApiRegisteredStarts() throws Exception {
+        RequestProcessor processor = new RequestProcessor(RequestProcessorRoundTripTest.defaultAnswers(), TABLE);
+        ByteBuffer frame = RequestProcessorRoundTripTest.requestFrame(ApiKeys.METADATA, (short) 12, 5,
+                new MetadataRequestData());
+        assertTrue(processor.process(frame, "test").get() instanceof RequestProcessor.Respond);
+    }
+
+    @Test
+    void anAdvertisedApiWithoutAHandlerFailsAtStartNamingIt() {
+        ApiHandlers.Builder builder = ApiHandlers.builder();
+        // Everything but Metadata.
+        ApiHandlers all = RequestProcessorRoundTripTest.defaultAnswers();
+        ApiHandlers missingMetadata = withoutKey(all, ApiKeys.METADATA, builder);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new RequestProcessor(missingMetadata, TABLE));
+        assertTrue(e.getMessage().contains("advertised without a handler [METADATA]"), e.getMessage());
+    }
+
+    @Test
+    void aHandlerForAnUnadvertisedApiFailsAtStartNamingIt() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> RequestProcessor
+                .checkHandlersMatchAdvertised(java.util.EnumSet.of(ApiKeys.METADATA, ApiKeys.CONSUMER_GROUP_HEARTBEAT),
+                        java.util.EnumSet.of(ApiKeys.API_VERSIONS, ApiKeys.METADATA)));
+        assertTrue(e.getMessage().contains("handled but not advertised [CONSUMER_GROUP_HEARTBEAT]"), e.getMessage());
+    }
+
+    @Test
+    void apiVersionsCannotBeRegistered() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> RequestProcessor
+                .checkHandlersMatchAdvertised(java.util.EnumSet.of(ApiKeys.API_VERSIONS),
+                        java.util.EnumSet.of(ApiKeys.API_VERSIONS)));
+        assertTrue(e.getMessage().contains("API_VERSIONS"), e.getMessage());
+    }
+
+    @Test
+    void aClassThatIsNoApisRequestIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ApiHandlers.builder()
+                .add(MetadataResponseData.class, (ctx, r) -> CompletableFuture.completedFuture(r)));
+        assertEquals(MetadataResponseData.class.getName() + " is not the request class of a Kafka API", e.getMessage());
+    }
+
+    @Test
+    void theRequestClassNamesTheApiKey() {
+        ApiHandlers handlers = ApiHandlers.builder()
+                .addSync(FetchRequestData.class, (ctx, r) -> new org.apache.kafka.common.message.FetchResponseData())
+                .build();
+        assertEquals(java.util.Set.of(ApiKeys.FETCH), handlers.keys());
+    }
+
+    @Test
+    void twoHandlersForOneApiAreRefused() {
+        ApiHandlers.Builder builder = ApiHandlers.builder()
+                .addSync(MetadataRequestData.class, (ctx, r) -> new MetadataResponseData());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder
+                .addSync(MetadataRequestData.class, (ctx, r) -> new MetadataResponseData()));
+        assertEquals("METADATA already has a handler", e.getMessage());
+    }
+
+    private static ApiHandlers withoutKey(ApiHandlers all, ApiKeys dropped, ApiHandlers.Builder builder) {
+        for (ApiKeys key : all.keys()) {
+            if (key != dropped) {
+                forward(builder, all, key, key.messageType.newRequest().getClass());
+            }
+        }
+        return builder.build();
+    }
+
+    private static <Q extends org.apache.kafka.common.protocol.ApiMessage> void forward(
+            ApiHandlers.Builder builder, ApiHandlers all, ApiKeys key, Class<Q> type) {
+        builder.add(type, (ctx, r) -> all.handle(key, ctx, r).thenApply(m -> m));
+    }
+}
