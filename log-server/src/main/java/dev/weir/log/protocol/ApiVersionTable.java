@@ -80,14 +80,18 @@ public final class ApiVersionTable {
         support(ApiKeys.DESCRIBE_PRODUCERS, 0, 0);
     }
 
-    /** Pins {@code key} to [min, max]; fails unless the kafka-clients on the class path parses all of it. */
     private void support(ApiKeys key, int min, int max) {
+        ranges.put(key, pinned(key, min, max));
+    }
+
+    /** [min, max] of {@code key}; fails unless the kafka-clients on the class path parses and encodes all of it. */
+    static Range pinned(ApiKeys key, int min, int max) {
         if (min > max || min < key.oldestVersion() || max > key.latestVersion(false)) {
             throw new IllegalStateException(key + " is pinned to v" + min + "-" + max + ", but kafka-clients "
                     + "supports v" + key.oldestVersion() + "-" + key.latestVersion(false)
                     + "; re-pin it in ApiVersionTable after checking what the new versions mean");
         }
-        ranges.put(key, new Range((short) min, (short) max));
+        return new Range((short) min, (short) max);
     }
 
     /** The APIs this broker implements (ApiVersions included). */

@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.junit.jupiter.api.Test;
 
 /** The handler registry and the request processor's start-up check against {@link ApiVersionTable}. */
@@ -26,10 +30,7 @@ class ApiHandlersTest {
 
     @Test
     void anAdvertisedApiWithoutAHandlerFailsAtStartNamingIt() {
-        ApiHandlers.Builder builder = ApiHandlers.builder();
-        // Everything but Metadata.
-        ApiHandlers all = RequestProcessorRoundTripTest.defaultAnswers();
-        ApiHandlers missingMetadata = withoutKey(all, ApiKeys.METADATA, builder);
+        ApiHandlers missingMetadata = withoutKey(RequestProcessorRoundTripTest.defaultAnswers(), ApiKeys.METADATA);
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new RequestProcessor(missingMetadata, TABLE));
         assertTrue(e.getMessage().contains("advertised without a handler [METADATA]"), e.getMessage());
@@ -38,16 +39,16 @@ class ApiHandlersTest {
     @Test
     void aHandlerForAnUnadvertisedApiFailsAtStartNamingIt() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> RequestProcessor
-                .checkHandlersMatchAdvertised(java.util.EnumSet.of(ApiKeys.METADATA, ApiKeys.CONSUMER_GROUP_HEARTBEAT),
-                        java.util.EnumSet.of(ApiKeys.API_VERSIONS, ApiKeys.METADATA)));
+                .checkHandlersMatchAdvertised(EnumSet.of(ApiKeys.METADATA, ApiKeys.CONSUMER_GROUP_HEARTBEAT),
+                        EnumSet.of(ApiKeys.API_VERSIONS, ApiKeys.METADATA)));
         assertTrue(e.getMessage().contains("handled but not advertised [CONSUMER_GROUP_HEARTBEAT]"), e.getMessage());
     }
 
     @Test
     void apiVersionsCannotBeRegistered() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> RequestProcessor
-                .checkHandlersMatchAdvertised(java.util.EnumSet.of(ApiKeys.API_VERSIONS),
-                        java.util.EnumSet.of(ApiKeys.API_VERSIONS)));
+                .checkHandlersMatchAdvertised(EnumSet.of(ApiKeys.API_VERSIONS),
+                        EnumSet.of(ApiKeys.API_VERSIONS)));
         assertTrue(e.getMessage().contains("API_VERSIONS"), e.getMessage());
     }
 
@@ -61,9 +62,9 @@ class ApiHandlersTest {
     @Test
     void theRequestClassNamesTheApiKey() {
         ApiHandlers handlers = ApiHandlers.builder()
-                .addSync(FetchRequestData.class, (ctx, r) -> new org.apache.kafka.common.message.FetchResponseData())
+                .addSync(FetchRequestData.class, (ctx, r) -> new FetchResponseData())
                 .build();
-        assertEquals(java.util.Set.of(ApiKeys.FETCH), handlers.keys());
+        assertEquals(Set.of(ApiKeys.FETCH), handlers.keys());
     }
 
     @Test
@@ -75,7 +76,9 @@ class ApiHandlersTest {
         assertEquals("METADATA already has a handler", e.getMessage());
     }
 
-    private static ApiHandlers withoutKey(ApiHandlers all, ApiKeys dropped, ApiHandlers.Builder builder) {
+    /** Every handler of {@code all} but {@code dropped}'s. */
+    private static ApiHandlers withoutKey(ApiHandlers all, ApiKeys dropped) {
+        ApiHandlers.Builder builder = ApiHandlers.builder();
         for (ApiKeys key : all.keys()) {
             if (key != dropped) {
                 forward(builder, all, key, key.messageType.newRequest().getClass());
@@ -84,7 +87,7 @@ class ApiHandlersTest {
         return builder.build();
     }
 
-    private static <Q extends org.apache.kafka.common.protocol.ApiMessage> void forward(
+    private static <Q extends ApiMessage> void forward(
             ApiHandlers.Builder builder, ApiHandlers all, ApiKeys key, Class<Q> type) {
         builder.add(type, (ctx, r) -> all.handle(key, ctx, r).thenApply(m -> m));
     }

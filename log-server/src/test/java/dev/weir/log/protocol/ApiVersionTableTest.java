@@ -1,6 +1,8 @@
 package dev.weir.log.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
@@ -59,6 +61,16 @@ class ApiVersionTableTest {
                 .map((ApiVersion v) -> ApiKeys.forId(v.apiKey()) + " " + v.minVersion() + "-" + v.maxVersion())
                 .toList();
         assertEquals(ADVERTISED, actual);
+    }
+
+    @Test
+    void aPinnedVersionTheKafkaClientsCannotEncodeFailsNamingTheApi() {
+        short latest = ApiKeys.FETCH.latestVersion(false);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ApiVersionTable.pinned(ApiKeys.FETCH, 4, latest + 1));
+        assertTrue(e.getMessage().startsWith("FETCH is pinned to v4-" + (latest + 1)), e.getMessage());
+        assertThrows(IllegalStateException.class,
+                () -> ApiVersionTable.pinned(ApiKeys.FETCH, ApiKeys.FETCH.oldestVersion() - 1, 17));
     }
 
     @Test
