@@ -8,6 +8,7 @@ import dev.weir.common.config.ConfigKey;
 import dev.weir.common.config.ConfigType;
 import dev.weir.log.config.TopicConfigs;
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.RequestContext;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;

@@ -3,8 +3,8 @@ package dev.weir.log.api;
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.protocol.ProducedRecordsValidator;
 import dev.weir.log.protocol.WireRecords;
+import dev.weir.log.replica.AppendResult;
 import dev.weir.log.replica.Partition;
-import dev.weir.log.storage.LogAppendInfo;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,9 +48,9 @@ final class ProduceHandler {
                         throw new InvalidRecordException("produce request for " + topic.name() + "-" + data.index()
                                 + " has no record batches");
                     }
-                    ProducedRecordsValidator.validate(batches, partition.log().config().cleanup().compact()
+                    ProducedRecordsValidator.validate(batches, partition.isCompacted()
                             ? partition.topicPartition().toString() : null);
-                    LogAppendInfo info = partition.appendAsLeader(batches, acks == -1);
+                    AppendResult info = AppendResult.of(partition.appendAsLeader(batches, acks == -1));
                     partitions.replicas().fetchPurgatory().onNewData(partition.topicPartition());
                     out.setBaseOffset(info.firstOffset())
                             .setLogAppendTimeMs(info.logAppendTime())

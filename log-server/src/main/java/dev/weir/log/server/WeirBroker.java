@@ -14,8 +14,8 @@ import dev.weir.log.config.TopicConfigs;
 import dev.weir.log.group.GroupConfig;
 import dev.weir.log.group.GroupCoordinator;
 import dev.weir.log.network.KafkaListener;
+import dev.weir.log.protocol.ApiHandlers;
 import dev.weir.log.protocol.ApiVersionTable;
-import dev.weir.log.protocol.KafkaBatchScanner;
 import dev.weir.log.protocol.KafkaCompactionCodec;
 import dev.weir.log.protocol.RequestProcessor;
 import dev.weir.log.replica.FetchPurgatory;
@@ -109,7 +109,7 @@ public final class WeirBroker implements AutoCloseable {
             scope.onFailure(txns::close);
             txns.start();
 
-            BrokerApis apis = new BrokerApis(metadata, replicas, config, new KafkaBatchScanner(), producerIds, groups, txns);
+            ApiHandlers apis = BrokerApis.handlers(metadata, replicas, config, producerIds, groups, txns);
             this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.getInt("num.network.threads")));
             scope.onFailure(() -> vertx.close().await());
             this.listener = new KafkaListener(vertx, listenerSettings(config),
