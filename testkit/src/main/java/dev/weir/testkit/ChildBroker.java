@@ -4,14 +4,13 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weir.common.launcher.JvmOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -160,16 +159,7 @@ public final class ChildBroker implements KafkaEndpoint, AutoCloseable {
      * class path; the start then fails naming the missing component.
      */
     static List<String> jvmOptions() {
-        try (var in = ChildBroker.class.getResourceAsStream(JVM_OPTIONS_RESOURCE)) {
-            if (in == null) {
-                return List.of();
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::trim)
-                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).flatMap(l -> Arrays.stream(l.split("\\s+")))
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return JvmOptions.fromResource(JVM_OPTIONS_RESOURCE).orElse(List.of());
     }
 
     @Override
