@@ -223,7 +223,7 @@ public final class ChildCluster implements KafkaEndpoint, AutoCloseable {
 
     /** Kills every broker still running (SIGKILL). */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (int i = 1; i <= size(); i++) {
             if (brokers[i] != null) {
                 brokers[i].close();
