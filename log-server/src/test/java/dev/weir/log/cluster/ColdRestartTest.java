@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.ChildCluster;
-import dev.weir.log.testing.ReadToEnd;
+import dev.weir.testkit.ChildCluster;
+import dev.weir.testkit.ReadToEnd;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

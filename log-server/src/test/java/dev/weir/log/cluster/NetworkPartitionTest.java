@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogReadInfo;
 import dev.weir.log.storage.PartitionLog;
-import dev.weir.log.testing.ChildBroker;
+import dev.weir.testkit.ChildBroker;
 import dev.weir.log.testing.NetworkNamespaces;
 import dev.weir.log.testing.RawKafkaClient;
 import java.io.IOException;
@@ -298,7 +298,7 @@ class NetworkPartitionTest {
 
         void killAll() throws InterruptedException {
             for (ChildBroker b : all) {
-                b.kill();
+                b.kill9();
             }
         }
 

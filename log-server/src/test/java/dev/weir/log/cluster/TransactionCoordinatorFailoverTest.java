@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.ChildCluster;
+import dev.weir.testkit.ChildCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

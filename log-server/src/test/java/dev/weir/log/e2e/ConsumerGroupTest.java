@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.PollingConsumer;
+import dev.weir.testkit.PollingConsumer;
 import dev.weir.log.testing.TestBroker;
 import java.nio.file.Path;
 import java.time.Duration;

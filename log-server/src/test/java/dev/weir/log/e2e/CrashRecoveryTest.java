@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.ChildBroker;
-import dev.weir.log.testing.ReadToEnd;
+import dev.weir.testkit.ChildBroker;
+import dev.weir.testkit.ReadToEnd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +103,7 @@ class CrashRecoveryTest {
                         .until(() -> ackedThisCycle.get() >= ACKS_PER_CYCLE || unexpected.get() != null);
                 assertEquals(null, unexpected.get(), "no send failed before the kill");
 
-                broker.kill();
+                broker.kill9();
             } finally {
                 running.set(false);
                 sender.join(10_000);

@@ -3,7 +3,7 @@ package dev.weir.log.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.ChildBroker;
+import dev.weir.testkit.ChildBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +81,7 @@ class GroupCrashRecoveryTest {
             assertEquals(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(30, "after-29"),
                     new TopicPartition(TOPIC, 1), new OffsetAndMetadata(30, "after-29")), last);
 
-            broker.kill();
+            broker.kill9();
             broker.start();
 
             try (Admin admin = admin(broker)) {

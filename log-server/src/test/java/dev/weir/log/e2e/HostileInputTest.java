@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.testing.RawKafkaClient;
 import dev.weir.log.testing.TestBroker;
-import static dev.weir.log.testing.ReadToEnd.readToEnd;
+import static dev.weir.testkit.ReadToEnd.readToEnd;
 import java.io.IOException;
 import java.net.SocketException;
 import java.nio.ByteBuffer;

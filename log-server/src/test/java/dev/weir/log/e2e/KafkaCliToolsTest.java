@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.CommandRun;
+import dev.weir.testkit.CommandRun;
 import dev.weir.log.testing.TestBroker;
 import java.io.File;
 import java.nio.file.Files;

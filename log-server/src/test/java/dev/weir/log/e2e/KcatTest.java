@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.protocol.ApiVersionTable;
-import dev.weir.log.testing.CommandRun;
+import dev.weir.testkit.CommandRun;
 import dev.weir.log.testing.TestBroker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

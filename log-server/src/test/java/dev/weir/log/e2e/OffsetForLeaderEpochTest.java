@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.cluster.LocalMetadataStore;
 import dev.weir.log.testing.RawKafkaClient;
-import dev.weir.log.testing.ReadToEnd;
+import dev.weir.testkit.ReadToEnd;
 import dev.weir.log.testing.TestBroker;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.testing.RawKafkaClient;
-import dev.weir.log.testing.ReadToEnd;
+import dev.weir.testkit.ReadToEnd;
 import dev.weir.log.testing.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.weir.log.testing.ClientJvm;
-import dev.weir.log.testing.ReadToEnd;
+import dev.weir.testkit.ClientJvm;
+import dev.weir.testkit.ReadToEnd;
 import dev.weir.log.testing.TestBroker;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weir.testkit.ChildBroker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -136,7 +137,7 @@ class NetworkNamespacesTest {
                 admin.createTopics(List.of(new NewTopic("in-ns", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
 
-            broker.kill();
+            broker.kill9();
             broker.start(Map.of("num.partitions", "3"));   // per-start override, same host and port
             assertEquals("3", brokerConfig(broker, "num.partitions"));
             try (Admin admin = admin(broker)) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.PollingConsumer;
+import dev.weir.testkit.PollingConsumer;
 import dev.weir.log.testing.TestBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

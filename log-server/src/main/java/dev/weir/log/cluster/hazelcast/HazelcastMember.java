@@ -12,6 +12,7 @@ import com.hazelcast.cp.CPMember;
 import com.hazelcast.cp.CPSubsystemManagementService;
 import dev.weir.log.config.BrokerConfig;
 import dev.weir.common.config.ConfigException;
+import dev.weir.common.launcher.JvmOptions;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -330,15 +331,7 @@ public final class HazelcastMember implements AutoCloseable {
     }
 
     private static List<String> readJvmOptions() {
-        try (var in = HazelcastMember.class.getResourceAsStream("/weir-broker.jvm-options")) {
-            if (in == null) {
-                throw new IllegalStateException("weir-broker.jvm-options is missing from the class path");
-            }
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
-                    .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
-                    .flatMap(l -> java.util.Arrays.stream(l.split("\\s+"))).toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return JvmOptions.fromResource("/weir-broker.jvm-options")
+                .orElseThrow(() -> new IllegalStateException("weir-broker.jvm-options is missing from the class path"));
     }
 }

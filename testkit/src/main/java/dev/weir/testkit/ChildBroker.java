@@ -1,11 +1,11 @@
-package dev.weir.log.testing;
+package dev.weir.testkit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weir.common.launcher.JvmOptions;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,18 +16,23 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code weir server} in a child JVM over a directory, on a fixed host and port across restarts, so
- * that a test can kill it with SIGKILL and start it again. Output goes to {@code target/child-brokers/}.
+ * A Weir broker in a child JVM over a directory, on a fixed host and port across restarts, so that a test can kill
+ * it with SIGKILL ({@link #kill9()}) and start it again. The JVM runs
+ * {@code java <broker JVM options> -cp <this JVM's class path> dev.weir.common.launcher.Launcher server --override ...}:
+ * the JVM options are those of {@code bin/weir server} (the class-path resource {@code /weir-broker.jvm-options}),
+ * and the class path must hold log-server, as for {@link EmbeddedBroker}. A start waits for the broker's ready
+ * line; {@link #stop} sends SIGTERM and waits for its stopped line. Output of each start goes to
+ * {@code target/child-brokers/NAME-N.out|err}.
  *
- * <p>For partition tests the JVM can run behind a command prefix, e.g.
- * {@link NetworkNamespaces#commandPrefix(int)} with the namespace's address as host. Overrides are
- * applied in order (later wins): listeners, log.dirs and thread counts, the constructor's, then those
- * given to {@link #start(Map)}.
+ * <p>For partition tests the JVM can run behind a command prefix (e.g. {@code ip netns exec NS}) with the
+ * namespace's address as host. Overrides are applied in order (later wins): listeners, log.dirs and thread counts,
+ * the constructor's, then those given to {@link #start(Map)}.
  *
  * <p>Thread safety: not thread-safe; one test thread drives one instance.
  */
-public final class ChildBroker implements AutoCloseable {
+public final class ChildBroker implements KafkaEndpoint, AutoCloseable {
     private static final Path OUTPUT = Path.of("target", "child-brokers");
+    private static final String JVM_OPTIONS_RESOURCE = "/weir-broker.jvm-options";
 
     private final Path dir;
     private final String name;
@@ -57,15 +62,11 @@ public final class ChildBroker implements AutoCloseable {
         this.overrides = overrides;
         this.commandPrefix = List.copyOf(commandPrefix);
         this.host = host;
-        if (port == 0) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-        }
-        this.port = port;
+        this.port = port == 0 ? FreePorts.one() : port;
         Files.createDirectories(OUTPUT);
     }
 
+    @Override
     public String bootstrap() {
         return host + ":" + port;
     }
@@ -99,8 +100,10 @@ public final class ChildBroker implements AutoCloseable {
         Path stderr = OUTPUT.resolve(name + "-" + n + ".err");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(commandPrefix);
-        command.addAll(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                "dev.weir.log.server.Main",
+        command.add(java);
+        command.addAll(jvmOptions());
+        command.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                "dev.weir.common.launcher.Launcher", "server",
                 "--override", "listeners=PLAINTEXT://" + host + ":" + port,
                 "--override", "log.dirs=" + dir,
                 "--override", "num.network.threads=1",
@@ -143,18 +146,31 @@ public final class ChildBroker implements AutoCloseable {
                 "broker " + name + " printed its stopped line; see " + stdout.toAbsolutePath());
     }
 
-    /** SIGKILL, and wait for the process to be gone. */
-    public void kill() throws InterruptedException {
+    /** SIGKILL, and wait for the process to be gone (exit code 137 shows it was the kill that ended it). */
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
-        assertTrue(process.waitFor(10, TimeUnit.SECONDS), "the broker died");
-        assertEquals(137, process.exitValue(), "killed by SIGKILL");
+        assertTrue(process.waitFor(10, TimeUnit.SECONDS), "broker " + name + " died of SIGKILL");
+        assertEquals(137, process.exitValue(), "broker " + name + " killed by SIGKILL; see " + stdout.toAbsolutePath());
+    }
+
+    /**
+     * The JVM options every broker runs with ({@code bin/weir server} reads the same file): one per line, '#'
+     * comments, a line may hold an option and its value. Empty if log-server (which ships the file) is not on the
+     * class path; the start then fails naming the missing component.
+     */
+    static List<String> jvmOptions() {
+        return JvmOptions.fromResource(JVM_OPTIONS_RESOURCE).orElse(List.of());
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process != null && process.isAlive()) {
             process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the kill is sent; let the caller's interruption win
+            }
         }
     }
 }

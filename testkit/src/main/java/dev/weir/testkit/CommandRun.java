@@ -1,4 +1,4 @@
-package dev.weir.log.testing;
+package dev.weir.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;

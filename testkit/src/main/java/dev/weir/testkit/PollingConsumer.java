@@ -1,4 +1,4 @@
-package dev.weir.log.testing;
+package dev.weir.testkit;
 
 import java.time.Duration;
 import java.util.ArrayList;

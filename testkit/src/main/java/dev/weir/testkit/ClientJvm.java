@@ -1,4 +1,4 @@
-package dev.weir.log.testing;
+package dev.weir.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,13 +58,13 @@ public final class ClientJvm implements AutoCloseable {
 
     /**
      * This test JVM's classpath with the kafka-clients jar named by system property {@code clientsJarProperty}
-     * (set by log-server's pom) in place of the pinned kafka-clients, for peers (Kafka's tools, Kafka Streams)
+     * (set by the module's pom, as log-server's does) in place of the pinned kafka-clients, for peers (Kafka's tools, Kafka Streams)
      * built against another kafka-clients that is not binary compatible with the pinned one.
      */
     public static String classpathWithClients(String clientsJarProperty) {
         String clients = System.getProperty(clientsJarProperty);
         assertTrue(clients != null && Files.isRegularFile(Path.of(clients)),
-                clientsJarProperty + " (copied by log-server's pom) is missing: " + clients);
+                clientsJarProperty + " (copied by the module's pom) is missing: " + clients);
         List<String> entries = new ArrayList<>(List.of(clients));
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             if (!Path.of(entry).getFileName().toString().startsWith("kafka-clients-")) {
@@ -130,10 +130,14 @@ public final class ClientJvm implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process != null && process.isAlive()) {
             process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the kill is sent; let the caller's interruption win
+            }
         }
     }
 }

@@ -1,10 +1,8 @@
-package dev.weir.log.testing;
+package dev.weir.testkit;
 
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -29,8 +26,8 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Node;
 
 /**
- * A cluster of {@link ChildBroker}s (one JVM each) on 127.0.0.1, so that a test can {@code kill -9}
- * any of them and start it again over the same directory and ports. Kafka and Hazelcast ports are
+ * A cluster of {@link ChildBroker}s (one JVM each; log-server on the class path) on 127.0.0.1, so that a test
+ * can {@code kill -9} any of them and start it again over the same directory and ports. Kafka and Hazelcast ports are
  * found free at construction and kept for the cluster's life; failure detection is fast (heartbeat
  * 1 s, session 5 s). Brokers are numbered from 1 (their node id); broker {@code n} keeps its data in
  * {@code dir/broker-n} and writes its output to {@code target/child-brokers/NAME-n-START.out}.
@@ -41,7 +38,7 @@ import org.apache.kafka.common.Node;
  *
  * <p>Thread safety: not thread-safe; one test thread drives the cluster.
  */
-public final class ChildCluster implements AutoCloseable {
+public final class ChildCluster implements KafkaEndpoint, AutoCloseable {
     // Generous: the brokers share two cores with the test and other builds, and a JVM with Hazelcast is slow to start.
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(60);
@@ -63,7 +60,7 @@ public final class ChildCluster implements AutoCloseable {
         this.kafkaPorts = new int[size + 1];
         this.clusterPorts = new int[size + 1];
         this.brokers = new ChildBroker[size + 1];
-        int[] ports = freePorts(2 * size);
+        int[] ports = FreePorts.several(2 * size);
         for (int i = 1; i <= size; i++) {
             kafkaPorts[i] = ports[2 * (i - 1)];
             clusterPorts[i] = ports[2 * (i - 1) + 1];
@@ -125,7 +122,7 @@ public final class ChildCluster implements AutoCloseable {
 
     /** SIGKILL, and waits for the process to be gone. */
     public void kill9(int node) throws InterruptedException {
-        brokers[node].kill();
+        brokers[node].kill9();
     }
 
     /** SIGTERM to one broker; waits until it stopped cleanly. */
@@ -160,6 +157,7 @@ public final class ChildCluster implements AutoCloseable {
     }
 
     /** All brokers' listeners, running or not. */
+    @Override
     public String bootstrap() {
         return IntStream.rangeClosed(1, size()).mapToObj(this::bootstrap).collect(Collectors.joining(","));
     }
@@ -184,17 +182,16 @@ public final class ChildCluster implements AutoCloseable {
         return brokers[node].stdout();
     }
 
-    /** An admin client for all brokers. */
+    /** An admin client for all brokers, with short timeouts (some brokers may be down). */
+    @Override
     public Admin admin() {
         return admin(bootstrap());
     }
 
     private static Admin admin(String bootstrap) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-        return Admin.create(p);
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
     }
 
     /** The node ids that DescribeCluster, asked of any running broker, lists. */
@@ -226,7 +223,7 @@ public final class ChildCluster implements AutoCloseable {
 
     /** Kills every broker still running (SIGKILL). */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (int i = 1; i <= size(); i++) {
             if (brokers[i] != null) {
                 brokers[i].close();
@@ -245,30 +242,6 @@ public final class ChildCluster implements AutoCloseable {
                 throw err;
             }
             throw e;
-        }
-    }
-
-    /** {@code n} distinct ports, free at the time of the call (all held open together while choosing). */
-    private static int[] freePorts(int n) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // closing a probe socket
-                }
-            }
         }
     }
 }
