@@ -1,5 +1,6 @@
 package dev.weir.testkit;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The testkit's in-process broker, as another module's test uses it: started through the component SPI (log-server
  * is on this class path), records produced before a restart are read after it, on the same port and directory.
  */
+@Tag("fast")
 class EmbeddedBrokerTest {
 
     @Test

@@ -1,5 +1,6 @@
 package dev.weir.testkit;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The JUnit 5 extension: one broker for the class, injected as EmbeddedBroker or KafkaEndpoint. */
+@Tag("fast")
 class WeirBrokerExtensionTest {
 
     @RegisterExtension

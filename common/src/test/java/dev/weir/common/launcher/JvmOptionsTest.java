@@ -1,11 +1,13 @@
 package dev.weir.common.launcher;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
+@Tag("fast")
 class JvmOptionsTest {
 
     @Test
