@@ -5,7 +5,7 @@ import static dev.weir.registry.Http.schemaBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.TestBroker;
+import dev.weir.testkit.EmbeddedBroker;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CompatibilityMatrixTest {
     @TempDir
     static Path dir;
-    static TestBroker broker;
+    static EmbeddedBroker broker;
     static RegistryApp app;
     static Http http;
 

@@ -3,7 +3,7 @@ package dev.weir.registry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.TestBroker;
+import dev.weir.testkit.EmbeddedBroker;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +31,7 @@ class LauncherTest {
 
     @Test
     void readyLineThenCleanStopOnSigterm() throws Exception {
-        try (TestBroker broker = RegistryFixture.broker(dir.resolve("broker"))) {
+        try (EmbeddedBroker broker = RegistryFixture.broker(dir.resolve("broker"))) {
             Path config = dir.resolve("registry.properties");
             Files.writeString(config, "listeners=http://127.0.0.1:0\nkafkastore.topic=_from_file\n");
             Process p = launch("--config", config.toString(), "--override", "kafkastore.bootstrap.servers=" + broker.bootstrap());

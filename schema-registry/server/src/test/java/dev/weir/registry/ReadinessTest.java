@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.TestBroker;
+import dev.weir.testkit.EmbeddedBroker;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -50,7 +50,7 @@ class ReadinessTest {
      */
     @RepeatedTest(5)
     void aWriteTheInstantThePortAcceptsSucceeds() throws Exception {
-        try (TestBroker broker = RegistryFixture.broker(dir)) {
+        try (EmbeddedBroker broker = RegistryFixture.broker(dir)) {
             int port = freePort();
             CompletableFuture<RegistryApp> started = CompletableFuture.supplyAsync(() -> RegistryFixture.registry(broker,
                     Map.of("listeners", "http://127.0.0.1:" + port)), starter);
@@ -70,7 +70,7 @@ class ReadinessTest {
 
     @Test
     void healthIsUpOnceStartedAndTheRootKeepsConfluentsAnswer() {
-        try (TestBroker broker = RegistryFixture.broker(dir);
+        try (EmbeddedBroker broker = RegistryFixture.broker(dir);
              RegistryApp registry = RegistryFixture.registry(broker, Map.of())) {
             Http http = new Http(registry.url());
             Http.Resp health = http.get("/health");
@@ -86,7 +86,7 @@ class ReadinessTest {
 
     @Test
     void aTakenPortFailsTheStartNamingIt() throws Exception {
-        try (TestBroker broker = RegistryFixture.broker(dir);
+        try (EmbeddedBroker broker = RegistryFixture.broker(dir);
              ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             dev.weir.common.launcher.StartupException e = assertThrows(dev.weir.common.launcher.StartupException.class,
                     () -> RegistryFixture.registry(broker, Map.of("listeners", "http://127.0.0.1:" + taken.getLocalPort())));

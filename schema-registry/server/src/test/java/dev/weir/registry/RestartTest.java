@@ -5,7 +5,7 @@ import static dev.weir.registry.Http.schemaBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.TestBroker;
+import dev.weir.testkit.EmbeddedBroker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ class RestartTest {
 
     @Test
     void stateIsRebuiltFromTheStoreTopic() throws Exception {
-        try (TestBroker broker = RegistryFixture.broker(dir)) {
+        try (EmbeddedBroker broker = RegistryFixture.broker(dir)) {
             Map<String, String> cfg = Map.of("kafkastore.topic", "_my_schemas");
             int idA;
             int idB;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.testing.TestBroker;
+import dev.weir.testkit.EmbeddedBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,7 +29,7 @@ class TwoInstancesTest {
 
     @Test
     void followerForwardsWritesAndTakesOverWhenTheLeaderStops() {
-        try (TestBroker broker = RegistryFixture.broker(dir);
+        try (EmbeddedBroker broker = RegistryFixture.broker(dir);
              RegistryApp first = RegistryFixture.registry(broker, Map.of());
              RegistryApp second = RegistryFixture.registry(broker, Map.of())) {
             await().atMost(Duration.ofSeconds(30)).until(() -> first.isLeader() != second.isLeader());
@@ -60,7 +60,7 @@ class TwoInstancesTest {
     }
 
     /** Starts bin/weir registry's main class in its own JVM (so it can be killed with SIGKILL). */
-    private static Process launchRegistryProcess(TestBroker broker) throws IOException {
+    private static Process launchRegistryProcess(EmbeddedBroker broker) throws IOException {
         return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "--override", "listeners=http://127.0.0.1:0",
@@ -82,7 +82,7 @@ class TwoInstancesTest {
     /** The leader is a separate JVM (bin/weir registry's main class) killed with SIGKILL: no goodbye to the group. */
     @Test
     void followerTakesOverWhenTheLeaderProcessIsKilled() throws Exception {
-        try (TestBroker broker = RegistryFixture.broker(dir)) {
+        try (EmbeddedBroker broker = RegistryFixture.broker(dir)) {
             Process leaderProcess = launchRegistryProcess(broker);
             try {
                 String leaderUrl = awaitReadyUrl(leaderProcess);
@@ -112,7 +112,7 @@ class TwoInstancesTest {
      */
     @Test
     void writesInALeaderGapWaitBoundedForTheNextLeader() throws Exception {
-        try (TestBroker broker = RegistryFixture.broker(dir)) {
+        try (EmbeddedBroker broker = RegistryFixture.broker(dir)) {
             Process leaderProcess = launchRegistryProcess(broker);
             try {
                 awaitReadyUrl(leaderProcess);

@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.TearDown;
 public class SerdeBenchmark {
 
     private java.nio.file.Path brokerDir;
-    private dev.weir.log.testing.TestBroker broker;
+    private dev.weir.testkit.EmbeddedBroker broker;
     private dev.weir.registry.RegistryApp registry;
     private WeirAvroSerializer serializer;
     private WeirAvroDeserializer deserializer;

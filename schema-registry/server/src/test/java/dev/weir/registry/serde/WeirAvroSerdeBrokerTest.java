@@ -6,7 +6,7 @@ import dev.weir.registry.RegistryFixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import dev.weir.log.testing.TestBroker;
+import dev.weir.testkit.EmbeddedBroker;
 import dev.weir.registry.serde.avro.Payment;
 import dev.weir.registry.serde.avro.User;
 import java.nio.file.Path;
@@ -50,7 +50,7 @@ class WeirAvroSerdeBrokerTest {
 
     @TempDir
     static Path dir;
-    static TestBroker broker;
+    static EmbeddedBroker broker;
     static RegistryApp registry;
 
     @BeforeAll
