@@ -163,7 +163,9 @@ class ReplicationTest {
 
     @Test
     void consumerNeverReadsAboveTheHighWatermark() throws Exception {
-        cluster = TestCluster.start(dir, 3, Map.of("broker.session.timeout.ms", "8000"));
+        // The dead follower stays in the ISR (and the high watermark stuck) until the controller notices it, after
+        // the session timeout: 30 s keeps that window open on a loaded machine while the check below runs.
+        cluster = TestCluster.start(dir, 3, Map.of("broker.session.timeout.ms", "30000"));
         cluster.createTopic("hw", 1, Map.of());
         int leader = cluster.partition("hw", 0).leader();
         TopicPartition tp = new TopicPartition("hw", 0);
@@ -196,7 +198,7 @@ class ReplicationTest {
             assertTrue(seen.stream().allMatch(r -> r.offset() < stuckHighWatermark), "read above the high watermark: " + seen);
             assertEquals(stuckHighWatermark, seen.size());
 
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
                 return seen.size() == 20;
             });
