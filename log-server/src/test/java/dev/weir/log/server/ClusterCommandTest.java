@@ -60,7 +60,10 @@ class ClusterCommandTest {
         ProcessBuilder builder = new ProcessBuilder(java(), "-Xmx128m", "-cp", System.getProperty("java.class.path"),
                 ClusterCommand.class.getName(), "--brokers", "3", "--dir", data.toString(),
                 "--base-port", String.valueOf(base), "--cluster-base-port", String.valueOf(clusterBase),
-                "--override", "num.network.threads=1", "--override", "num.io.threads=2")
+                "--override", "num.network.threads=1", "--override", "num.io.threads=2",
+                // A whole cluster leaving at once waits up to 15 s per broker for its CP group; on a loaded
+                // 2-core machine that can pass the 30 s default before SIGKILL. This test is about a clean stop.
+                "--stop-timeout-ms", "90000")
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
         // Three brokers share the test machine: small heaps, quick JIT.
         builder.environment().put("WEIR_HEAP_OPTS", "-Xmx256m");
@@ -101,7 +104,7 @@ class ClusterCommandTest {
         }
 
         launcher.destroy(); // SIGTERM, as a service manager or Ctrl-C would
-        assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "the launcher stops: " + read(stdout) + read(stderr));
+        assertTrue(launcher.waitFor(120, TimeUnit.SECONDS), "the launcher stops: " + read(stdout) + read(stderr));
         assertEquals(0, launcher.exitValue(), read(stdout) + read(stderr));
         for (ProcessHandle broker : brokers) {
             assertFalse(broker.isAlive(), "broker " + broker.pid() + " stopped with the launcher");
