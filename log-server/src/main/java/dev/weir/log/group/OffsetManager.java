@@ -1,5 +1,6 @@
 package dev.weir.log.group;
 
+import dev.weir.log.coordinator.CoordinatorErrors;
 import dev.weir.log.group.GroupOperations.CommitParams;
 import dev.weir.log.group.GroupOperations.CommittedOffset;
 import dev.weir.log.group.GroupOperations.FetchResult;
@@ -148,14 +149,14 @@ final class OffsetManager {
             replicated = shard.log().append(entries, now);
         } catch (RuntimeException e) {
             log.warn("storing offsets of group '{}' failed", group.groupId(), e);
-            ErrorCode error = GroupShard.storeError(e, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
+            ErrorCode error = CoordinatorErrors.ofWrite(e, ErrorCode.INVALID_COMMIT_OFFSET_SIZE, ErrorCode.REQUEST_TIMED_OUT);
             accepted.keySet().forEach(tp -> results.put(tp, error));
             return done(results);
         }
         group.offsets().putAll(accepted);
         return replicated.handle((v, error) -> {
             if (error != null) {
-                ErrorCode code = GroupShard.storeError(error, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
+                ErrorCode code = CoordinatorErrors.ofWrite(error, ErrorCode.INVALID_COMMIT_OFFSET_SIZE, ErrorCode.REQUEST_TIMED_OUT);
                 accepted.keySet().forEach(tp -> results.put(tp, code));
             }
             return results;
@@ -233,7 +234,7 @@ final class OffsetManager {
             return done(results);
         } catch (RuntimeException e) {
             log.warn("storing transactional offsets of group '{}' failed", group.groupId(), e);
-            ErrorCode error = GroupShard.storeError(e, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
+            ErrorCode error = CoordinatorErrors.ofWrite(e, ErrorCode.INVALID_COMMIT_OFFSET_SIZE, ErrorCode.REQUEST_TIMED_OUT);
             accepted.keySet().forEach(tp -> results.put(tp, error));
             return done(results);
         }
@@ -241,7 +242,7 @@ final class OffsetManager {
         shard.trackTransaction(p.producerId(), group.groupId());
         return replicated.handle((v, error) -> {
             if (error != null) {
-                ErrorCode code = GroupShard.storeError(error, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
+                ErrorCode code = CoordinatorErrors.ofWrite(error, ErrorCode.INVALID_COMMIT_OFFSET_SIZE, ErrorCode.REQUEST_TIMED_OUT);
                 accepted.keySet().forEach(tp -> results.put(tp, code));
             }
             return results;
@@ -437,7 +438,7 @@ final class OffsetManager {
             shard.log().append(tombstones, shard.now());
         } catch (RuntimeException e) {
             log.warn("removing offsets of group '{}' failed", group.groupId(), e);
-            return GroupShard.storeError(e, ErrorCode.UNKNOWN_SERVER_ERROR);
+            return CoordinatorErrors.ofWrite(e, ErrorCode.UNKNOWN_SERVER_ERROR, ErrorCode.REQUEST_TIMED_OUT);
         }
         partitions.forEach(group.offsets()::remove);
         return ErrorCode.NONE;

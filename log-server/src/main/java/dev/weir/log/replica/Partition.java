@@ -28,7 +28,8 @@ import org.apache.kafka.common.errors.OffsetOutOfRangeException;
  * guarantees). A follower that caught up to the high watermark is proposed for the ISR; one that has not
  * caught up for {@code replica.lag.time.max.ms} is proposed for removal; proposals go to the controller
  * through {@link IsrProposals} with the leader epoch and partition epoch, and only take effect when the
- * committed image comes back. acks=all appends wait in {@link #awaitHighWatermark}.
+ * committed image comes back. acks=all appends ({@link ReplicaManager#appendRecords}) wait in
+ * {@link #awaitHighWatermark}.
  *
  * <p>As <b>follower</b> its log is written by the replica fetcher and its high watermark is the leader's,
  * capped at its own log end.
@@ -218,17 +219,14 @@ public final class Partition {
     }
 
     /**
-     * Appends produced batches as leader.
+     * Appends batches as leader; callers go through {@link ReplicaManager#appendRecords}, which also wakes fetches
+     * and waits for the acks.
      *
-     * @param acksAll the producer waits for the ISR: refuse (NOT_ENOUGH_REPLICAS) while the ISR is smaller
-     *                than {@code min.insync.replicas}
+     * @param acksAll the writer waits for the ISR: refuse (NOT_ENOUGH_REPLICAS) while the ISR is smaller than
+     *                {@code min.insync.replicas}
+     * @param origin  {@link AppendOrigin#COORDINATOR} may append transaction markers
      */
-    public LogAppendInfo appendAsLeader(ByteBuffer batches, boolean acksAll) {
-        return appendAsLeader(batches, acksAll, AppendOrigin.CLIENT);
-    }
-
-    /** {@link #appendAsLeader(ByteBuffer, boolean)}; {@link AppendOrigin#COORDINATOR} may append transaction markers. */
-    public LogAppendInfo appendAsLeader(ByteBuffer batches, boolean acksAll, AppendOrigin origin) {
+    LogAppendInfo appendAsLeader(ByteBuffer batches, boolean acksAll, AppendOrigin origin) {
         int epoch;
         synchronized (this) {
             if (role != Role.LEADER) {
@@ -247,11 +245,6 @@ public final class Partition {
         }
         advanceHighWatermark(candidate);
         return info;
-    }
-
-    /** Appends without the ISR check (internal topics' coordinators). */
-    public LogAppendInfo appendAsLeader(ByteBuffer batches) {
-        return appendAsLeader(batches, false);
     }
 
     /**
@@ -328,7 +321,7 @@ public final class Partition {
     }
 
     /** Completes once the high watermark is at least {@code offset}. */
-    public CompletableFuture<Void> awaitHighWatermark(long offset) {
+    CompletableFuture<Void> awaitHighWatermark(long offset) {
         synchronized (this) {
             if (highWatermark >= offset) {
                 return CompletableFuture.completedFuture(null);

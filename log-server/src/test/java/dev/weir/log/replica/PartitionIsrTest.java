@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.cluster.PartitionImage;
 import dev.weir.log.protocol.KeyValueBatches;
+import dev.weir.log.storage.AppendOrigin;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.PartitionLog;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +62,7 @@ class PartitionIsrTest {
         for (int i = 0; i < records; i++) {
             entries.add(new KeyValueBatches.Entry("k".getBytes(StandardCharsets.UTF_8), ("v" + i).getBytes(StandardCharsets.UTF_8)));
         }
-        partition.appendAsLeader(KeyValueBatches.batch(entries, 0), true);
+        partition.appendAsLeader(KeyValueBatches.batch(entries, 0), true, AppendOrigin.CLIENT);
     }
 
     @Test
@@ -124,7 +125,7 @@ class PartitionIsrTest {
         partition.setMinInsyncReplicas(3);
         partition.updateAssignment(image(List.of(1, 2), 1), 0);
         assertThrows(NotEnoughReplicasException.class, () -> append(1));
-        partition.appendAsLeader(KeyValueBatches.batch(List.of(new KeyValueBatches.Entry(null, new byte[1])), 0), false);
+        partition.appendAsLeader(KeyValueBatches.batch(List.of(new KeyValueBatches.Entry(null, new byte[1])), 0), false, AppendOrigin.CLIENT);
         assertEquals(1, log.logEndOffset());
     }
 
