@@ -16,6 +16,7 @@ import dev.weir.log.group.GroupOperations.LeaveResult;
 import dev.weir.log.group.GroupOperations.LeavingMember;
 import dev.weir.log.group.GroupOperations.ListResult;
 import dev.weir.log.group.GroupOperations.OffsetDeleteResult;
+import dev.weir.log.group.GroupOperations.PartitionCommit;
 import dev.weir.log.group.GroupOperations.SyncParams;
 import dev.weir.log.group.GroupOperations.SyncResult;
 import dev.weir.log.group.GroupOperations.TxnCommitParams;
@@ -155,13 +156,8 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
 
     public CompletableFuture<Map<TopicPartition, ErrorCode>> commitOffsets(CommitParams params) {
         GroupShard shard = shardOf(params.groupId());
-        if (shard == null) {
-            Map<TopicPartition, ErrorCode> out = new HashMap<>();
-            ErrorCode error = missingShard(params.groupId());
-            params.partitions().forEach(p -> out.put(p.partition(), error));
-            return CompletableFuture.completedFuture(out);
-        }
-        return shard.offsets.commit(params);
+        return shard != null ? shard.offsets.commit(params)
+                : CompletableFuture.completedFuture(everyPartition(params.partitions(), missingShard(params.groupId())));
     }
 
     /** @param partitions null for every partition with a committed offset */
@@ -182,13 +178,8 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
     /** TxnOffsetCommit: offsets that count once the producer's transaction commits. */
     public CompletableFuture<Map<TopicPartition, ErrorCode>> txnCommitOffsets(TxnCommitParams params) {
         GroupShard shard = shardOf(params.groupId());
-        if (shard == null) {
-            Map<TopicPartition, ErrorCode> out = new HashMap<>();
-            ErrorCode error = missingShard(params.groupId());
-            params.partitions().forEach(p -> out.put(p.partition(), error));
-            return CompletableFuture.completedFuture(out);
-        }
-        return shard.offsets.txnCommit(params);
+        return shard != null ? shard.offsets.txnCommit(params)
+                : CompletableFuture.completedFuture(everyPartition(params.partitions(), missingShard(params.groupId())));
     }
 
     /**
@@ -255,6 +246,12 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
         if (values != null) {
             values.forEach(v -> out.add(v.toLowerCase(Locale.ROOT)));
         }
+        return out;
+    }
+
+    private static Map<TopicPartition, ErrorCode> everyPartition(List<PartitionCommit> partitions, ErrorCode error) {
+        Map<TopicPartition, ErrorCode> out = new HashMap<>();
+        partitions.forEach(p -> out.put(p.partition(), error));
         return out;
     }
 

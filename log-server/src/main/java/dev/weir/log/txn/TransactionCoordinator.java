@@ -205,23 +205,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     /** AddPartitionsToTxn (and AddOffsetsToTxn with the group's offsets partition): one error for all partitions. */
     public CompletableFuture<ErrorCode> addPartitions(String transactionalId, long producerId, short producerEpoch,
                                                       Set<TopicPartition> partitions) {
-        if (transactionalId == null || transactionalId.isEmpty()) {
-            return done(ErrorCode.INVALID_REQUEST);
-        }
-        TransactionShard shard = shardOf(transactionalId);
-        ErrorCode unavailable = unavailable(shard, transactionalId);
-        if (unavailable != ErrorCode.NONE) {
-            return done(unavailable);
-        }
-        Entry entry = shard.entry(transactionalId);
-        if (entry == null) {
-            return done(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-        }
-        synchronized (entry) {
-            ErrorCode error = checkProducer(entry, producerId, producerEpoch);
-            if (error != ErrorCode.NONE) {
-                return done(error);
-            }
+        return withProducer(transactionalId, producerId, producerEpoch, (shard, entry) -> {
             TransactionMetadata cur = entry.current;
             switch (cur.state()) {
                 case PREPARE_COMMIT, PREPARE_ABORT, PREPARE_EPOCH_FENCE -> {
@@ -238,7 +222,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                     return shard.write(entry, cur.withPartitions(partitions, now), now);
                 }
             }
-        }
+        });
     }
 
     /**
@@ -298,23 +282,7 @@ public final class TransactionCoordinator implements AutoCloseable {
      */
     public CompletableFuture<ErrorCode> endTxn(String transactionalId, long producerId, short producerEpoch,
                                                boolean commit) {
-        if (transactionalId == null || transactionalId.isEmpty()) {
-            return done(ErrorCode.INVALID_REQUEST);
-        }
-        TransactionShard shard = shardOf(transactionalId);
-        ErrorCode unavailable = unavailable(shard, transactionalId);
-        if (unavailable != ErrorCode.NONE) {
-            return done(unavailable);
-        }
-        Entry entry = shard.entry(transactionalId);
-        if (entry == null) {
-            return done(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-        }
-        synchronized (entry) {
-            ErrorCode error = checkProducer(entry, producerId, producerEpoch);
-            if (error != ErrorCode.NONE) {
-                return done(error);
-            }
+        return withProducer(transactionalId, producerId, producerEpoch, (shard, entry) -> {
             TransactionMetadata cur = entry.current;
             return switch (cur.state()) {
                 case ONGOING -> {
@@ -333,6 +301,36 @@ public final class TransactionCoordinator implements AutoCloseable {
                 case PREPARE_ABORT -> done(commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS);
                 case EMPTY, DEAD, PREPARE_EPOCH_FENCE -> done(ErrorCode.INVALID_TXN_STATE);
             };
+        });
+    }
+
+    /** What AddPartitionsToTxn and EndTxn do once the id is served here and the producer is current. */
+    private interface ProducerOperation {
+        /** Called holding the entry's monitor. */
+        CompletableFuture<ErrorCode> apply(TransactionShard shard, Entry entry);
+    }
+
+    /**
+     * Kafka's checks of AddPartitionsToTxn and EndTxn, in order (id given, coordinated and loaded here, known, producer
+     * id and epoch current, no transition pending), then {@code operation} holding the id's monitor.
+     */
+    private CompletableFuture<ErrorCode> withProducer(String transactionalId, long producerId, short producerEpoch,
+                                                      ProducerOperation operation) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return done(ErrorCode.INVALID_REQUEST);
+        }
+        TransactionShard shard = shardOf(transactionalId);
+        ErrorCode unavailable = unavailable(shard, transactionalId);
+        if (unavailable != ErrorCode.NONE) {
+            return done(unavailable);
+        }
+        Entry entry = shard.entry(transactionalId);
+        if (entry == null) {
+            return done(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+        }
+        synchronized (entry) {
+            ErrorCode error = checkProducer(entry, producerId, producerEpoch);
+            return error != ErrorCode.NONE ? done(error) : operation.apply(shard, entry);
         }
     }
 
