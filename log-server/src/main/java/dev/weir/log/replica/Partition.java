@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -29,7 +30,7 @@ import org.apache.kafka.common.errors.OffsetOutOfRangeException;
  * caught up for {@code replica.lag.time.max.ms} is proposed for removal; proposals go to the controller
  * through {@link IsrProposals} with the leader epoch and partition epoch, and only take effect when the
  * committed image comes back. acks=all appends ({@link ReplicaManager#appendRecords}) wait in
- * {@link #awaitHighWatermark}.
+ * {@link #awaitAcksAll}.
  *
  * <p>As <b>follower</b> its log is written by the replica fetcher and its high watermark is the leader's,
  * capped at its own log end.
@@ -318,6 +319,32 @@ public final class Partition {
         int pEpoch = partitionEpoch;
         List<Integer> proposed = pendingIsr;
         return () -> proposals.propose(this, epoch, pEpoch, proposed);
+    }
+
+    /**
+     * An acks=all write up to {@code offset} is acknowledged: completes once the high watermark covers it, and fails
+     * with NotEnoughReplicasAfterAppendException if by then the ISR (counting a pending expansion) has shrunk below
+     * {@code min.insync.replicas}, as Kafka's leader answers: the records stay in the log, but fewer replicas than
+     * asked for hold them.
+     */
+    CompletableFuture<Void> awaitAcksAll(long offset) {
+        return awaitHighWatermark(offset).thenCompose(v -> {
+            int insync = maximalIsrSize();
+            int min = minInsyncReplicas;
+            return insync >= min ? CompletableFuture.<Void>completedFuture(null)
+                    : CompletableFuture.<Void>failedFuture(new NotEnoughReplicasAfterAppendException("the ISR of "
+                    + topicPartition + " shrank to " + insync + " replica(s), below min.insync.replicas=" + min
+                    + ", before the write reached the high watermark"));
+        });
+    }
+
+    private synchronized int maximalIsrSize() {
+        if (pendingIsr == null) {
+            return isr.size();
+        }
+        Set<Integer> maximal = new LinkedHashSet<>(isr);
+        maximal.addAll(pendingIsr);
+        return maximal.size();
     }
 
     /** Completes once the high watermark is at least {@code offset}. */

@@ -243,7 +243,8 @@ public final class ReplicaManager implements AutoCloseable {
      * @param origin       {@link AppendOrigin#COORDINATOR} may append control batches and skips the client's sequence
      *                     checks
      * @return completes with the append's result; fails with Kafka's TimeoutException (REQUEST_TIMED_OUT) after
-     *         {@code timeoutMs}, or NotLeaderOrFollowerException when leadership moves before the ISR has the records
+     *         {@code timeoutMs}, NotLeaderOrFollowerException when leadership moves before the ISR has the records, or
+     *         NotEnoughReplicasAfterAppendException when the ISR shrank below {@code min.insync.replicas} first
      * @throws RuntimeException when the append itself fails, and nothing was written: NotLeaderOrFollowerException,
      *                          NotEnoughReplicasException, InvalidRequiredAcksException, the log's validation and
      *                          storage errors
@@ -263,7 +264,7 @@ public final class ReplicaManager implements AutoCloseable {
             return CompletableFuture.completedFuture(info);
         }
         CompletableFuture<LogAppendInfo> acked = new CompletableFuture<>();
-        partition.awaitHighWatermark(info.lastOffset() + 1)
+        partition.awaitAcksAll(info.lastOffset() + 1)
                 .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
                 .whenComplete((v, failure) -> {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null

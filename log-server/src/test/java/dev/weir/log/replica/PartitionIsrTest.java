@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.junit.jupiter.api.AfterEach;
@@ -127,6 +128,25 @@ class PartitionIsrTest {
         assertThrows(NotEnoughReplicasException.class, () -> append(1));
         partition.appendAsLeader(KeyValueBatches.batch(List.of(new KeyValueBatches.Entry(null, new byte[1])), 0), false, AppendOrigin.CLIENT);
         assertEquals(1, log.logEndOffset());
+    }
+
+    @Test
+    void anAcksAllWriteWhoseIsrShrankBelowMinInsyncReplicasBeforeItWasReplicatedFailsAfterAppend() throws Exception {
+        partition.setMinInsyncReplicas(3);
+        append(10);
+        CompletableFuture<Void> acked = partition.awaitAcksAll(10);
+        partition.onFollowerFetch(2, 10, 1, recorder);
+        partition.onFollowerFetch(3, 10, 1, recorder);
+        acked.get();
+
+        append(5);
+        CompletableFuture<Void> shrunk = partition.awaitAcksAll(15);
+        partition.onFollowerFetch(2, 15, 2, recorder); // 3 stops fetching and leaves the ISR
+        assertFalse(shrunk.isDone());
+        partition.updateAssignment(image(List.of(1, 2), 1), 3);
+        assertEquals(15, partition.highWatermark(), "the records are committed for the smaller ISR");
+        ExecutionException e = assertThrows(ExecutionException.class, shrunk::get);
+        assertInstanceOf(NotEnoughReplicasAfterAppendException.class, e.getCause(), "two replicas hold them, not three");
     }
 
     @Test
