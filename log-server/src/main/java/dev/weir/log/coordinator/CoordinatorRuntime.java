@@ -23,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
@@ -35,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * state, a key placed on partition {@code abs(key.hashCode()) % partitions} (Kafka's rule, so clients and tools
  * agree), and per partition this broker leads one shard, loaded from the partition's log when leadership arrives
  * and unloaded when it leaves (or the leader epoch changes). The coordinator supplies the shards ({@link Shards});
- * the runtime creates the topic on first use, answers FindCoordinator, routes keys to shards, runs the loads and
- * any other background task one at a time on its own loader thread, and stops it all on {@link #close}.
+ * the runtime creates the topic on first use, answers FindCoordinator, routes keys to shards, loads and unloads
+ * them, runs each shard's background work serialized ({@link #submit(int, Runnable)}), and stops it all on
+ * {@link #close}.
  *
  * <p>Shard lifecycle, per partition of the topic:
  * <pre>
@@ -44,8 +46,10 @@ import org.slf4j.LoggerFactory;
  *   serving --image: led elsewhere, new epoch, partition replaced--> unloaded, dropped
  * </pre>
  *
- * <p>Thread-safety: safe for concurrent use. Metadata changes, loads and {@link #submit}ted tasks run one at a time
- * on the loader thread; lookups read a concurrent map; periodic tasks run on the broker's scheduler.
+ * <p>Thread-safety: safe for concurrent use. Metadata changes run one at a time on the loader thread; each shard's
+ * load, submitted tasks and unload run one at a time, in that order, on a small pool shared by the shards (so a
+ * large partition's replay does not hold up the others); lookups read a concurrent map; periodic tasks run on the
+ * broker's scheduler. Requests run on the caller's thread against the shard's own locking.
  *
  * @param <S> the coordinator's shard
  */
@@ -53,6 +57,8 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
     private static final Logger log = LoggerFactory.getLogger(CoordinatorRuntime.class);
     /** Kafka's {@code offsets.topic.segment.bytes} and {@code transaction.state.log.segment.bytes} default. */
     private static final String SEGMENT_BYTES = String.valueOf(100 * 1024 * 1024);
+    /** Threads running the shards' work (loads mostly): a few, as the broker's other pools are already there. */
+    private static final int SHARD_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     /** One partition's state on the broker that leads it. */
     public interface Shard {
@@ -69,7 +75,7 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
          */
         S create(int partitionIndex, int leaderEpoch, ShardLog log);
 
-        /** Replays the shard's partition and starts serving; runs on the loader thread. */
+        /** Replays the shard's partition and starts serving; runs serialized with the shard's other work. */
         void load(S shard);
     }
 
@@ -85,7 +91,7 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
     public record InternalTopic(String name, int partitions, int replicationFactor, String replicationFactorKey,
                                 String contents) {}
 
-    private record Loaded<S>(Partition partition, int leaderEpoch, S shard) {}
+    private record Loaded<S>(Partition partition, int leaderEpoch, S shard, SerialExecutor executor) {}
 
     private final InternalTopic topic;
     private final int nodeId;
@@ -95,6 +101,7 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
     private final long writeTimeoutMs;
     private final Shards<S> factory;
     private final ExecutorService loader;
+    private final ExecutorService shardPool;
     private final ConcurrentHashMap<Integer, Loaded<S>> shards = new ConcurrentHashMap<>();
     private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
     private final List<Consumer<MetadataImage>> afterMetadata = new CopyOnWriteArrayList<>();
@@ -103,7 +110,7 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
 
     /**
      * @param writeTimeoutMs how long a shard's write waits for the partition's ISR
-     * @param threadName     name of the loader thread
+     * @param threadName     name of the loader thread; the shards' threads are named after it
      */
     public CoordinatorRuntime(InternalTopic topic, int nodeId, MetadataStore metadata, ReplicaManager replicas,
                               ScheduledExecutorService scheduler, long writeTimeoutMs, String threadName,
@@ -117,6 +124,12 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
         this.factory = factory;
         this.loader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicInteger threads = new AtomicInteger();
+        this.shardPool = Executors.newFixedThreadPool(SHARD_THREADS, r -> {
+            Thread t = new Thread(r, threadName + "-shard-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -241,7 +254,37 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
 
     // --- background work ---
 
-    /** Runs {@code task} on the loader thread, after what was submitted before; false once closed. */
+    /**
+     * Runs {@code task} serialized with the other work of the shard of {@code partitionIndex} (after its load);
+     * false when this broker has no such shard or the runtime is closed.
+     */
+    public boolean submit(int partitionIndex, Runnable task) {
+        Loaded<S> loaded = shards.get(partitionIndex);
+        if (closed || loaded == null) {
+            return false;
+        }
+        loaded.executor().execute(task);
+        return true;
+    }
+
+    /** Runs {@code task} on every shard, each serialized with the shard's other work; completes when all ran. */
+    public CompletableFuture<Void> forEachShard(Consumer<S> task) {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (Loaded<S> loaded : shards.values()) {
+            CompletableFuture<Void> one = new CompletableFuture<>();
+            done.add(one);
+            loaded.executor().execute(() -> {
+                try {
+                    task.accept(loaded.shard());
+                } finally {
+                    one.complete(null);
+                }
+            });
+        }
+        return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
+    }
+
+    /** Runs {@code task} on the loader thread, after the metadata changes seen before; false once closed. */
     public boolean submit(Runnable task) {
         if (closed) {
             return false;
@@ -261,7 +304,7 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
     }
 
     /** Runs {@code task} on the loader thread and waits for it; returns at once when closed. */
-    public void submitAndWait(Runnable task) {
+    private void submitAndWait(Runnable task) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (submit(() -> {
             try {
@@ -277,6 +320,9 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
     /** Waits until every metadata change seen so far has been applied (shards loaded or unloaded). */
     public void awaitIdle() {
         submitAndWait(() -> { });
+        if (!closed) {
+            forEachShard(shard -> { }).join();
+        }
     }
 
     /** Runs {@code task} every {@code intervalMs} on the broker's scheduler until {@link #close}. */
@@ -328,44 +374,58 @@ public final class CoordinatorRuntime<S extends CoordinatorRuntime.Shard> implem
         for (Map.Entry<Integer, Loaded<S>> e : new ArrayList<>(shards.entrySet())) {
             Loaded<S> loaded = e.getValue();
             if (led.get(e.getKey()) != loaded.partition() || epochs.get(e.getKey()) != loaded.leaderEpoch()) {
+                // Gone from the map at once (requests get NOT_COORDINATOR or a load in progress); unloaded after
+                // whatever the shard was doing.
                 shards.remove(e.getKey(), loaded);
-                loaded.shard().unload();
-                log.info("unloaded {} of {}-{}", topic.contents(), topic.name(), e.getKey());
+                loaded.executor().execute(() -> {
+                    loaded.shard().unload();
+                    log.info("unloaded {} of {}-{}", topic.contents(), topic.name(), e.getKey());
+                });
             }
         }
-        List<Integer> toLoad = new ArrayList<>();
+        List<Integer> created = new ArrayList<>();
         led.forEach((index, partition) -> shards.computeIfAbsent(index, i -> {
-            toLoad.add(i);
+            created.add(i);
             return new Loaded<>(partition, epochs.get(i), factory.create(i, epochs.get(i),
-                    new ShardLog(partition, replicas, writeTimeoutMs)));
+                    new ShardLog(partition, replicas, writeTimeoutMs)),
+                    new SerialExecutor(shardPool, topic.name() + "-" + i));
         }));
-        toLoad.sort(Comparator.naturalOrder());
-        for (int index : toLoad) {
-            try {
-                factory.load(shards.get(index).shard());
-            } catch (RuntimeException e) {
-                log.error("loading {} of {}-{} failed; they are unavailable", topic.contents(), topic.name(), index, e);
-            }
+        created.sort(Comparator.naturalOrder());
+        for (int index : created) {
+            Loaded<S> loaded = shards.get(index);
+            loaded.executor().execute(() -> {
+                try {
+                    factory.load(loaded.shard());
+                } catch (RuntimeException e) {
+                    log.error("loading {} of {}-{} failed; they are unavailable", topic.contents(), topic.name(),
+                            index, e);
+                }
+            });
         }
         for (Consumer<MetadataImage> listener : afterMetadata) {
             listener.accept(image);
         }
     }
 
-    /** Stops the periodic tasks and the loader thread, then unloads every shard. */
+    /** Stops the periodic tasks, the loader thread and the shards' work, then unloads every shard. */
     @Override
     public void close() {
         closed = true;
         periodic.forEach(f -> f.cancel(false));
-        loader.shutdown();
+        stop(loader);
+        stop(shardPool);
+        shards.values().forEach(l -> l.shard().unload());
+        shards.clear();
+    }
+
+    private static void stop(ExecutorService executor) {
+        executor.shutdown();
         try {
-            if (!loader.awaitTermination(10, TimeUnit.SECONDS)) {
-                loader.shutdownNow();
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        shards.values().forEach(l -> l.shard().unload());
-        shards.clear();
     }
 }

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,8 +58,8 @@ import org.slf4j.LoggerFactory;
  * {@code offsets.topic.num.partitions} partitions, {@code cleanup.policy=compact} and a replication
  * factor of {@code offsets.topic.replication.factor} capped at the number of brokers.
  *
- * <p>Thread-safety: safe for concurrent use. Metadata changes, shard loads and offset retention run
- * one at a time on the runtime's loader thread; requests run on request-handler threads and
+ * <p>Thread-safety: safe for concurrent use. Metadata changes run on the runtime's loader thread; a shard's
+ * load, offset retention passes and unload run one at a time on the runtime's shard threads; requests run on request-handler threads and
  * hold one group's monitor at a time; timers run on the broker's scheduler.
  */
 public final class GroupCoordinator implements AutoCloseable, TransactionMarkerListener {
@@ -97,8 +98,7 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
     /** Follows metadata from now on (register after the replica manager, so partitions exist first). */
     public void start() {
         runtime.start();
-        runtime.scheduleWithFixedDelay(() -> runtime.submit(this::purgeExpiredOffsets),
-                config.offsetsRetentionCheckIntervalMs());
+        runtime.scheduleWithFixedDelay(this::purgeExpiredOffsets, config.offsetsRetentionCheckIntervalMs());
     }
 
     public GroupConfig config() {
@@ -267,7 +267,7 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
         return runtime.missingShardError(groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
 
-    // --- background work (the runtime's loader thread) ---
+    // --- background work ---
 
     /** After a metadata change: offsets of deleted topics go at once. */
     private void purgeIfTopicsDeleted(MetadataImage image) {
@@ -279,24 +279,24 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
         }
     }
 
-    /** One retention pass (also removes offsets of deleted topics). Runs on the loader thread. */
-    private void purgeExpiredOffsets() {
-        purgeExpiredOffsets(metadata.current());
+    /** One retention pass (also removes offsets of deleted topics), on each shard after what it is doing. */
+    private CompletableFuture<Void> purgeExpiredOffsets() {
+        return purgeExpiredOffsets(metadata.current());
     }
 
-    private void purgeExpiredOffsets(MetadataImage image) {
-        int removed = 0;
-        for (GroupShard shard : runtime.shards()) {
-            removed += shard.offsets.purge(topic -> image.topics().containsKey(topic));
-        }
-        if (removed > 0) {
-            log.info("offset retention removed {} committed offset(s)", removed);
-        }
+    private CompletableFuture<Void> purgeExpiredOffsets(MetadataImage image) {
+        AtomicInteger removed = new AtomicInteger();
+        return runtime.forEachShard(shard -> removed.addAndGet(shard.offsets.purge(topic -> image.topics().containsKey(topic))))
+                .thenRun(() -> {
+                    if (removed.get() > 0) {
+                        log.info("offset retention removed {} committed offset(s)", removed.get());
+                    }
+                });
     }
 
     /** Runs one retention pass now and waits for it (for tests and tools). */
     public void runRetentionNow() {
-        runtime.submitAndWait(this::purgeExpiredOffsets);
+        purgeExpiredOffsets().join();
     }
 
     /** Waits until every metadata change seen so far has been applied (shards loaded or unloaded). */

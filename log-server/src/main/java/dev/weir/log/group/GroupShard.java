@@ -180,7 +180,7 @@ final class GroupShard implements CoordinatorRuntime.Shard {
     // --- load / unload ---
 
     /**
-     * Replays the partition into groups and starts serving. Runs on the coordinator's loader thread.
+     * Replays the partition into groups and starts serving. Runs on the runtime's shard thread.
      * Offsets of a transactional batch stay pending for their producer until a COMMIT (they become committed
      * offsets) or ABORT marker (dropped) follows in the log; those still open at the log end stay pending,
      * and their marker arrives later through {@link #onTransactionMarker}.

@@ -50,9 +50,9 @@ import org.slf4j.LoggerFactory;
  * zombie on every partition) and InitProducerId answers CONCURRENT_TRANSACTIONS until the abort completes;
  * the client retries. A transaction open longer than its timeout is aborted the same way by a periodic check.
  *
- * <p>Thread-safety: safe for concurrent use. Metadata changes and shard loads run one at a time on the
- * runtime's loader thread; requests run on request-handler threads and hold one transactional id's
- * monitor at a time; marker completions run on the marker thread, the timeout check on the scheduler.
+ * <p>Thread-safety: safe for concurrent use. Metadata changes run on the runtime's loader thread, shard loads on
+ * its shard threads; requests run on request-handler threads and hold one transactional id's monitor at a time;
+ * marker completions run on the marker thread, the timeout check on the scheduler.
  */
 public final class TransactionCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);

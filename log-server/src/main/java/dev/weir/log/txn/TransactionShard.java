@@ -149,7 +149,7 @@ final class TransactionShard implements CoordinatorRuntime.Shard {
     // --- load / unload ---
 
     /**
-     * Replays the partition into entries and starts serving. Runs on the coordinator's loader thread.
+     * Replays the partition into entries and starts serving. Runs on the runtime's shard thread.
      *
      * @return the entries found in PrepareCommit or PrepareAbort, whose markers must be (re)sent
      */
