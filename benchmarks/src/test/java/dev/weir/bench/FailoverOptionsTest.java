@@ -7,9 +7,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.Node;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** perf failover: options, defaults and the kill-command template; no broker needed. */
+@Tag("fast")
 class FailoverOptionsTest {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -13,10 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** group-join's completion rule, statistics and options; no broker needed. */
+@Tag("fast")
 class GroupJoinBenchmarkTest {
 
     private static Set<TopicPartition> partitions(int from, int to) {

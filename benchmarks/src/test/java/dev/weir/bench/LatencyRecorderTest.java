@@ -3,9 +3,11 @@ package dev.weir.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Latencies go in as nanoseconds and come out as millisecond percentiles, each sample once. */
+@Tag("fast")
 class LatencyRecorderTest {
 
     @Test

@@ -2,9 +2,11 @@ package dev.weir.bench;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The pacer keeps the average rate; it never waits when unlimited. */
+@Tag("fast")
 class PacerTest {
 
     @Test

@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** Command-line parsing, validation and exit codes; no broker needed. */
+@Tag("fast")
 class PerfToolOptionsTest {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();

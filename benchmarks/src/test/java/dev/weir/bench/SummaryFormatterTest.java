@@ -3,10 +3,12 @@ package dev.weir.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** The summary lines people paste into docs/benchmarks.md and scripts parse. */
+@Tag("fast")
 class SummaryFormatterTest {
 
     private static final long TEN_SECONDS = 10_000_000_000L;

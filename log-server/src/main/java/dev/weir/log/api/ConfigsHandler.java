@@ -3,11 +3,12 @@ package dev.weir.log.api;
 import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.config.BrokerConfig;
-import dev.weir.log.config.ConfigException;
-import dev.weir.log.config.ConfigKey;
-import dev.weir.log.config.ConfigType;
+import dev.weir.common.config.ConfigException;
+import dev.weir.common.config.ConfigKey;
+import dev.weir.common.config.ConfigType;
 import dev.weir.log.config.TopicConfigs;
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.RequestContext;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -110,9 +111,9 @@ final class ConfigsHandler {
             out.add(new DescribeConfigsSynonym().setName(key.name()).setValue(overrides.get(key.name()))
                     .setSource(SOURCE_TOPIC));
         }
-        broker.explicit(key.brokerSynonym()).ifPresent(v -> out.add(new DescribeConfigsSynonym()
-                .setName(key.brokerSynonym()).setValue(v).setSource(SOURCE_STATIC_BROKER)));
-        out.add(new DescribeConfigsSynonym().setName(key.brokerSynonym()).setValue(key.defaultValue())
+        broker.explicit(key.synonym()).ifPresent(v -> out.add(new DescribeConfigsSynonym()
+                .setName(key.synonym()).setValue(v).setSource(SOURCE_STATIC_BROKER)));
+        out.add(new DescribeConfigsSynonym().setName(key.synonym()).setValue(key.defaultValue())
                 .setSource(SOURCE_DEFAULT));
         return out;
     }
@@ -124,7 +125,7 @@ final class ConfigsHandler {
                 .setReadOnly(false)
                 .setIsSensitive(false)
                 .setConfigSource(source)
-                .setConfigType(key.type().wireId())
+                .setConfigType(wireType(key.type()))
                 .setDocumentation(withDocs ? key.documentation() : null);
     }
 
@@ -228,5 +229,17 @@ final class ConfigsHandler {
         if (!name.isEmpty() && !name.equals(self)) {
             throw new InvalidRequestException("this is broker " + self + "; describe broker '" + name + "' on that broker");
         }
+    }
+
+    /** DescribeConfigs' config type ids (Kafka's ConfigEntry.ConfigType order). */
+    private static byte wireType(ConfigType type) {
+        return switch (type) {
+            case BOOLEAN -> 1;
+            case STRING -> 2;
+            case INT -> 3;
+            case LONG -> 5;
+            case DOUBLE -> 6;
+            case LIST -> 7;
+        };
     }
 }

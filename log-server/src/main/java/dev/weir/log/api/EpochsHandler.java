@@ -2,7 +2,7 @@ package dev.weir.log.api;
 
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.replica.Partition;
-import dev.weir.log.storage.EpochEndOffset;
+import dev.weir.log.replica.EpochEnd;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.UnknownLeaderEpochException;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
@@ -38,12 +38,12 @@ final class EpochsHandler {
                 try {
                     Partition partition = partitions.leader(topic.topic(), p.partition());
                     checkCurrentLeaderEpoch(partition, p.currentLeaderEpoch());
-                    EpochEndOffset found = partition.log().endOffsetForEpoch(p.leaderEpoch());
+                    EpochEnd found = partition.endOffsetForEpoch(p.leaderEpoch());
                     out.setLeaderEpoch(found.epoch()).setEndOffset(found.endOffset());
                 } catch (RuntimeException e) {
                     out.setErrorCode(ErrorCode.of(e))
-                            .setLeaderEpoch(EpochEndOffset.UNDEFINED_EPOCH)
-                            .setEndOffset(EpochEndOffset.UNDEFINED_END_OFFSET);
+                            .setLeaderEpoch(EpochEnd.UNDEFINED_EPOCH)
+                            .setEndOffset(EpochEnd.UNDEFINED_END_OFFSET);
                 }
             }
         }

@@ -4,11 +4,13 @@ import dev.weir.log.cluster.MetadataImage;
 import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.RequestContext;
 import dev.weir.log.protocol.WireRecords;
+import dev.weir.log.replica.FetchIsolation;
+import dev.weir.log.replica.FetchParams;
 import dev.weir.log.replica.FetchPurgatory;
 import dev.weir.log.replica.Partition;
-import dev.weir.log.storage.AbortedTxn;
-import dev.weir.log.storage.LogReadInfo;
+import dev.weir.log.replica.ReadResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,7 +31,6 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
  * sessions are not kept: every response is full and carries session id 0, which clients accept.
  */
 final class FetchHandler {
-    private static final byte READ_COMMITTED = 1;
     private static final int NO_EPOCH = -1;
 
     private final MetadataStore metadata;
@@ -48,7 +49,7 @@ final class FetchHandler {
     CompletableFuture<FetchResponseData> fetch(RequestContext ctx, FetchRequestData request) {
         List<Wanted> wanted = resolve(ctx, request);
         FetchResponseData first = read(ctx, wanted, request);
-        int bytes = responseBytes(first);
+        int bytes = WireRecords.fetchedBytes(first);
         if (request.maxWaitMs() <= 0 || bytes >= request.minBytes() || hasErrors(first) || wanted.isEmpty()) {
             return CompletableFuture.completedFuture(first);
         }
@@ -57,7 +58,7 @@ final class FetchHandler {
                 .map(w -> new TopicPartition(w.name(), w.partition().partition())).toList();
         purgatory.watch(watched, request.maxWaitMs(), expired -> {
             FetchResponseData again = read(ctx, wanted, request);
-            if (expired || responseBytes(again) >= request.minBytes() || hasErrors(again)) {
+            if (expired || WireRecords.fetchedBytes(again) >= request.minBytes() || hasErrors(again)) {
                 result.complete(again);
                 return true;
             }
@@ -89,7 +90,8 @@ final class FetchHandler {
         FetchResponseData response = new FetchResponseData().setSessionId(0).setErrorCode(ErrorCode.NONE.code());
         int replicaId = replicaId(ctx, request);
         boolean fromFollower = replicaId >= 0;
-        boolean readCommitted = !fromFollower && request.isolationLevel() == READ_COMMITTED;
+        FetchIsolation isolation = FetchIsolation.of(replicaId, request.isolationLevel());
+        boolean readCommitted = isolation == FetchIsolation.TXN_COMMITTED;
         long now = System.currentTimeMillis();
         int remaining = request.maxBytes();
         FetchResponseData.FetchableTopicResponse current = null;
@@ -117,29 +119,23 @@ final class FetchHandler {
                     partition.onFollowerFetch(replicaId, w.partition().fetchOffset(), now,
                             partitions.replicas().isrProposals());
                 }
-                long hw = partition.highWatermark();
-                long lso = partition.log().lastStableOffset(hw);
-                long upTo = fromFollower ? partition.log().logEndOffset() : readCommitted ? lso : hw;
-                out.setHighWatermark(hw).setLastStableOffset(lso);
                 int maxBytes = Math.min(w.partition().partitionMaxBytes(), Math.max(remaining, 0));
                 // KIP-74: the first non-empty partition may exceed the limits so a large batch still moves.
                 boolean minOneMessage = remaining == request.maxBytes();
-                long fetchOffset = w.partition().fetchOffset();
-                LogReadInfo read = partition.log().read(fetchOffset, maxBytes, upTo, minOneMessage, readCommitted);
-                out.setLogStartOffset(read.logStartOffset()).setRecords(WireRecords.ofSlice(read.records()));
-                if (readCommitted && read.records().size() > 0) {
-                    // The consumer drops the records of these producers from each first offset to their ABORT marker.
-                    for (AbortedTxn t : partition.log().collectAbortedTransactions(fetchOffset,
-                            Math.min(read.upperBoundOffset(), upTo))) {
-                        out.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
-                                .setProducerId(t.producerId()).setFirstOffset(t.firstOffset()));
-                    }
+                ReadResult read = partition.read(
+                        new FetchParams(w.partition().fetchOffset(), maxBytes, minOneMessage), isolation);
+                out.setHighWatermark(read.highWatermark()).setLastStableOffset(read.lastStableOffset())
+                        .setLogStartOffset(read.logStartOffset()).setRecords(WireRecords.ofSlice(read.records()));
+                // The consumer drops the records of these producers from each first offset to their ABORT marker.
+                for (ReadResult.AbortedTransaction t : read.abortedTransactions()) {
+                    out.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                            .setProducerId(t.producerId()).setFirstOffset(t.firstOffset()));
                 }
-                remaining -= read.records().size();
+                remaining -= read.sizeInBytes();
             } catch (RuntimeException e) {
                 out.setErrorCode(ErrorCode.of(e));
                 partitionOf(w).ifPresent(p -> out.setHighWatermark(p.highWatermark())
-                        .setLastStableOffset(p.lastStableOffset()).setLogStartOffset(p.log().logStartOffset()));
+                        .setLastStableOffset(p.lastStableOffset()).setLogStartOffset(p.logStartOffset()));
             }
         }
         return response;
@@ -161,16 +157,6 @@ final class FetchHandler {
             throw new UnknownLeaderEpochException("leader epoch " + requestEpoch + " is newer than "
                     + partition.leaderEpoch());
         }
-    }
-
-    private static int responseBytes(FetchResponseData response) {
-        int total = 0;
-        for (var topic : response.responses()) {
-            for (var p : topic.partitions()) {
-                total += p.records() == null ? 0 : p.records().sizeInBytes();
-            }
-        }
-        return total;
     }
 
     private static boolean hasErrors(FetchResponseData response) {

@@ -16,6 +16,7 @@ import dev.weir.log.group.GroupOperations.Protocol;
 import dev.weir.log.group.GroupOperations.SyncParams;
 import dev.weir.log.group.GroupOperations.SyncResult;
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.RequestContext;
 import dev.weir.log.txn.TransactionCoordinator;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -11,6 +11,7 @@ import dev.weir.log.group.GroupOperations.OffsetDeleteResult;
 import dev.weir.log.group.GroupOperations.PartitionCommit;
 import dev.weir.log.group.GroupOperations.TxnCommitParams;
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.RequestContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -9,6 +9,7 @@ import dev.weir.log.config.BrokerConfig;
 import dev.weir.log.group.GroupCoordinator;
 import dev.weir.log.txn.TransactionCoordinator;
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.RequestContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package dev.weir.log.api;
 
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.RequestContext;
 import dev.weir.log.replica.Partition;
-import dev.weir.log.storage.BatchRecordScanner;
-import dev.weir.log.storage.TimestampOffset;
+import dev.weir.log.replica.TimestampAndOffset;
 import java.util.Optional;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
@@ -26,11 +26,9 @@ final class OffsetsHandler {
     private static final long HIGH_WATERMARK = -1L;
 
     private final PartitionLookup partitions;
-    private final BatchRecordScanner scanner;
 
-    OffsetsHandler(PartitionLookup partitions, BatchRecordScanner scanner) {
+    OffsetsHandler(PartitionLookup partitions) {
         this.partitions = partitions;
-        this.scanner = scanner;
     }
 
     /** ListOffsets versions before 4 have no leader epoch field. */
@@ -48,8 +46,8 @@ final class OffsetsHandler {
                     Partition partition = partitions.leader(topic.name(), p.partitionIndex());
                     long visibleEnd = request.isolationLevel() == READ_COMMITTED
                             ? partition.lastStableOffset() : partition.highWatermark();
-                    TimestampOffset found = lookup(partition, p.timestamp(), visibleEnd)
-                            .orElse(new TimestampOffset(-1L, -1L));
+                    TimestampAndOffset found = lookup(partition, p.timestamp(), visibleEnd)
+                            .orElse(new TimestampAndOffset(-1L, -1L));
                     out.setTimestamp(found.timestamp()).setOffset(found.offset());
                     if (ctx.apiVersion() >= FIRST_VERSION_WITH_LEADER_EPOCH) {
                         out.setLeaderEpoch(partition.leaderEpoch());
@@ -62,22 +60,22 @@ final class OffsetsHandler {
         return response;
     }
 
-    private Optional<TimestampOffset> lookup(Partition partition, long timestamp, long visibleEnd) {
-        long start = partition.log().logStartOffset();
+    private Optional<TimestampAndOffset> lookup(Partition partition, long timestamp, long visibleEnd) {
+        long start = partition.logStartOffset();
         if (timestamp == LATEST) {
-            return Optional.of(new TimestampOffset(-1L, visibleEnd));
+            return Optional.of(new TimestampAndOffset(-1L, visibleEnd));
         }
         if (timestamp == EARLIEST || timestamp == EARLIEST_LOCAL) {
-            return Optional.of(new TimestampOffset(-1L, start));
+            return Optional.of(new TimestampAndOffset(-1L, start));
         }
         if (timestamp == LATEST_TIERED || timestamp == EARLIEST_PENDING_UPLOAD) {
             // No tiered storage: nothing is tiered or waiting to be.
             return Optional.empty();
         }
         // Records at or above the visible end do not exist yet for this client.
-        Optional<TimestampOffset> found = timestamp == MAX_TIMESTAMP
-                ? partition.log().maxTimestampOffset(scanner)
-                : partition.log().offsetForTimestamp(timestamp, scanner);
+        Optional<TimestampAndOffset> found = timestamp == MAX_TIMESTAMP
+                ? partition.maxTimestampOffset()
+                : partition.offsetForTimestamp(timestamp);
         return found.filter(t -> t.offset() < visibleEnd);
     }
 
@@ -98,9 +96,9 @@ final class OffsetsHandler {
                                 + " of " + topic.name() + "-" + p.partitionIndex() + ": it must be between 0 and the high "
                                 + "watermark " + hw);
                     }
-                    partition.log().deleteRecordsBefore(offset);
+                    partition.deleteRecordsBefore(offset);
                     partitions.replicas().onLogStartMoved(partition);
-                    out.setLowWatermark(partition.log().logStartOffset());
+                    out.setLowWatermark(partition.logStartOffset());
                 } catch (RuntimeException e) {
                     out.setErrorCode(ErrorCode.of(e)).setLowWatermark(-1L);
                 }

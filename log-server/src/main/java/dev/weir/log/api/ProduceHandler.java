@@ -4,7 +4,6 @@ import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.protocol.ProducedRecordsValidator;
 import dev.weir.log.protocol.WireRecords;
 import dev.weir.log.replica.Partition;
-import dev.weir.log.storage.AppendOrigin;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,10 +46,10 @@ final class ProduceHandler {
                         throw new InvalidRecordException("produce request for " + topic.name() + "-" + data.index()
                                 + " has no record batches");
                     }
-                    ProducedRecordsValidator.validate(batches, partition.log().config().cleanup().compact()
+                    ProducedRecordsValidator.validate(batches, partition.isCompacted()
                             ? partition.topicPartition().toString() : null);
                     pending.add(partitions.replicas().appendRecords(partition.topicPartition(), batches, acks,
-                                    request.timeoutMs(), AppendOrigin.CLIENT)
+                                    request.timeoutMs())
                             .handle((info, failure) -> {
                                 if (failure != null) {
                                     fail(out, ErrorCode.of(failure), ErrorCode.messageOf(failure));

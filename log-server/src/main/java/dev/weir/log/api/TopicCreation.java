@@ -4,7 +4,7 @@ import dev.weir.log.cluster.MetadataImage;
 import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.config.BrokerConfig;
-import dev.weir.log.config.ConfigException;
+import dev.weir.common.config.ConfigException;
 import dev.weir.log.config.TopicConfigs;
 import java.util.Map;
 import org.apache.kafka.common.errors.InvalidConfigurationException;

@@ -5,6 +5,8 @@ import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.group.GroupCoordinator;
 import dev.weir.log.protocol.ErrorCode;
+import dev.weir.log.protocol.RequestContext;
+import dev.weir.log.txn.ProducerIdAllocator;
 import dev.weir.log.txn.TransactionCoordinator;
 import dev.weir.log.txn.TxnOperations.InitResult;
 import dev.weir.log.txn.TxnOperations.ListResult;
@@ -34,7 +36,7 @@ import org.apache.kafka.common.message.ListTransactionsRequestData;
 import org.apache.kafka.common.message.ListTransactionsResponseData;
 
 /**
- * InitProducerId (with a transactional id), AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
+ * InitProducerId (an idempotent producer's new id, or a transactional id's), AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
  * DescribeTransactions and ListTransactions: translates each request version into a
  * {@link TransactionCoordinator} operation and its result back into that version's response.
  *
@@ -48,11 +50,14 @@ final class TransactionHandler {
     private final TransactionCoordinator txns;
     private final GroupCoordinator groups;
     private final MetadataStore metadata;
+    private final ProducerIdAllocator producerIds;
 
-    TransactionHandler(TransactionCoordinator txns, GroupCoordinator groups, MetadataStore metadata) {
+    TransactionHandler(TransactionCoordinator txns, GroupCoordinator groups, MetadataStore metadata,
+                       ProducerIdAllocator producerIds) {
         this.txns = txns;
         this.groups = groups;
         this.metadata = metadata;
+        this.producerIds = producerIds;
     }
 
     private static ErrorCode fenced(ErrorCode error, short version, int firstFencedVersion) {
@@ -60,6 +65,11 @@ final class TransactionHandler {
     }
 
     CompletableFuture<InitProducerIdResponseData> initProducerId(RequestContext ctx, InitProducerIdRequestData request) {
+        if (request.transactionalId() == null) {
+            // An idempotent producer without a transactional id always starts afresh with a new id.
+            return CompletableFuture.completedFuture(new InitProducerIdResponseData()
+                    .setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0));
+        }
         short version = ctx.apiVersion();
         long pid = version >= 3 ? request.producerId() : -1;
         short epoch = version >= 3 ? request.producerEpoch() : -1;

@@ -2,7 +2,7 @@ package dev.weir.log.api;
 
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.replica.Partition;
-import dev.weir.log.storage.ProducerStateEntry;
+import dev.weir.log.replica.ProducerSnapshot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -85,14 +85,14 @@ final class TxnMarkersHandler {
                 topicOut.partitions().add(out);
                 try {
                     Partition partition = partitions.leader(topic.name(), index);
-                    for (ProducerStateEntry e : partition.log().producerStates().values()) {
+                    for (ProducerSnapshot e : partition.producerStates()) {
                         out.activeProducers().add(new DescribeProducersResponseData.ProducerState()
                                 .setProducerId(e.producerId())
-                                .setProducerEpoch(e.epoch())
-                                .setLastSequence(e.lastSeq())
+                                .setProducerEpoch(e.producerEpoch())
+                                .setLastSequence(e.lastSequence())
                                 .setLastTimestamp(e.lastTimestamp())
                                 .setCoordinatorEpoch(e.coordinatorEpoch())
-                                .setCurrentTxnStartOffset(e.currentTxnFirstOffset()));
+                                .setCurrentTxnStartOffset(e.currentTxnStartOffset()));
                     }
                 } catch (RuntimeException e) {
                     out.setErrorCode(ErrorCode.of(e)).setErrorMessage(ErrorCode.messageOf(e));

@@ -1,8 +1,11 @@
 package dev.weir.log.config;
 
-import static dev.weir.log.config.ConfigKey.Rule.ANY;
-import static dev.weir.log.config.ConfigKey.Rule.atLeast;
+import static dev.weir.common.config.ConfigKey.Rule.ANY;
+import static dev.weir.common.config.ConfigKey.Rule.atLeast;
 
+import dev.weir.common.config.ConfigException;
+import dev.weir.common.config.ConfigKey;
+import dev.weir.common.config.ConfigType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -101,7 +104,7 @@ public final class BrokerConfig {
 
     static {
         KEYS.forEach(k -> BROKER_KEYS.put(k.name(), k));
-        TopicConfigs.KEYS.forEach(k -> TOPIC_SYNONYMS.put(k.brokerSynonym(), k));
+        TopicConfigs.KEYS.forEach(k -> TOPIC_SYNONYMS.put(k.synonym(), k));
     }
 
     /** Kafka's older spellings and coarser units, folded into the canonical key. */

@@ -1,19 +1,22 @@
 package dev.weir.log.config;
 
-import static dev.weir.log.config.ConfigKey.Rule.ANY;
-import static dev.weir.log.config.ConfigKey.Rule.atLeast;
-import static dev.weir.log.config.ConfigKey.Rule.between;
-import static dev.weir.log.config.ConfigKey.Rule.listOf;
-import static dev.weir.log.config.ConfigKey.Rule.oneOf;
-import static dev.weir.log.config.ConfigType.BOOLEAN;
-import static dev.weir.log.config.ConfigType.DOUBLE;
-import static dev.weir.log.config.ConfigType.INT;
-import static dev.weir.log.config.ConfigType.LIST;
-import static dev.weir.log.config.ConfigType.LONG;
-import static dev.weir.log.config.ConfigType.STRING;
+import static dev.weir.common.config.ConfigKey.Rule.ANY;
+import static dev.weir.common.config.ConfigKey.Rule.atLeast;
+import static dev.weir.common.config.ConfigKey.Rule.between;
+import static dev.weir.common.config.ConfigKey.Rule.listOf;
+import static dev.weir.common.config.ConfigKey.Rule.oneOf;
+import static dev.weir.common.config.ConfigType.BOOLEAN;
+import static dev.weir.common.config.ConfigType.DOUBLE;
+import static dev.weir.common.config.ConfigType.INT;
+import static dev.weir.common.config.ConfigType.LIST;
+import static dev.weir.common.config.ConfigType.LONG;
+import static dev.weir.common.config.ConfigType.STRING;
 
 import dev.weir.log.storage.CleanupConfig;
 import dev.weir.log.storage.LogConfig;
+import dev.weir.common.config.ConfigException;
+import dev.weir.common.config.ConfigKey;
+import dev.weir.common.config.ConfigType;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,7 +113,7 @@ public final class TopicConfigs {
             if (overrides.containsKey(k.name())) {
                 return new Value(k, overrides.get(k.name()), Source.TOPIC);
             }
-            Optional<String> fromBroker = broker.explicit(k.brokerSynonym());
+            Optional<String> fromBroker = broker.explicit(k.synonym());
             return fromBroker.map(v -> new Value(k, v, Source.BROKER))
                     .orElseGet(() -> new Value(k, k.defaultValue(), Source.DEFAULT));
         }).toList();

@@ -61,8 +61,9 @@ public final class KafkaListener {
         public Future<?> start() {
             NetServerOptions options = new NetServerOptions()
                     .setHost(settings.host())
-                    // Instances after the first reuse the port the first one bound (port 0 in tests).
-                    .setPort(boundPort.get() > 0 ? boundPort.get() : settings.port())
+                    // Port 0: Vert.x shares one random port among servers asking for the same negative port;
+                    // binding the first one's actual port instead collides with it (address in use).
+                    .setPort(settings.port() == 0 ? -1 : settings.port())
                     .setTcpNoDelay(true)
                     .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeoutMs()))
                     .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)

@@ -1,48 +1,13 @@
 package dev.weir.log.protocol;
 
-import dev.weir.log.api.KafkaApis;
-import dev.weir.log.api.RequestContext;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
-import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
-import org.apache.kafka.common.message.EndTxnRequestData;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
-import org.apache.kafka.common.message.DescribeTransactionsRequestData;
-import org.apache.kafka.common.message.ListTransactionsRequestData;
-import org.apache.kafka.common.message.JoinGroupRequestData;
-import org.apache.kafka.common.message.SyncGroupRequestData;
-import org.apache.kafka.common.message.HeartbeatRequestData;
-import org.apache.kafka.common.message.LeaveGroupRequestData;
-import org.apache.kafka.common.message.OffsetCommitRequestData;
-import org.apache.kafka.common.message.OffsetFetchRequestData;
-import org.apache.kafka.common.message.OffsetDeleteRequestData;
-import org.apache.kafka.common.message.ListGroupsRequestData;
-import org.apache.kafka.common.message.DescribeGroupsRequestData;
-import org.apache.kafka.common.message.DeleteGroupsRequestData;
-import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
-import org.apache.kafka.common.message.ElectLeadersRequestData;
-import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
-import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.message.CreatePartitionsRequestData;
-import org.apache.kafka.common.message.CreateTopicsRequestData;
-import org.apache.kafka.common.message.DeleteRecordsRequestData;
-import org.apache.kafka.common.message.DeleteTopicsRequestData;
-import org.apache.kafka.common.message.DescribeClusterRequestData;
-import org.apache.kafka.common.message.DescribeConfigsRequestData;
-import org.apache.kafka.common.message.FetchRequestData;
-import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
-import org.apache.kafka.common.message.InitProducerIdRequestData;
-import org.apache.kafka.common.message.ListOffsetsRequestData;
-import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
-import org.apache.kafka.common.message.DescribeProducersRequestData;
-import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -55,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns one request frame into its response frame: parses the header and body with kafka-clients'
- * generated classes, dispatches to {@link KafkaApis}, and encodes the answer. Requests that cannot be
- * parsed close the connection, as Kafka does; a handler failure becomes the API's error response.
+ * generated classes, dispatches to the {@link ApiHandler} registered for its API key, and encodes the answer.
+ * ApiVersions is answered here from {@link ApiVersionTable}. Requests that cannot be parsed close the connection,
+ * as Kafka does; a handler failure becomes the API's error response.
  *
  * <p>Thread-safe and stateless per call; called on request-handler threads.
  */
@@ -73,12 +39,40 @@ public final class RequestProcessor {
 
     public record Close(String reason) implements Outcome {}
 
-    private final KafkaApis apis;
+    private final ApiHandlers handlers;
     private final ApiVersionTable versions;
 
-    public RequestProcessor(KafkaApis apis, ApiVersionTable versions) {
-        this.apis = apis;
+    /**
+     * @throws IllegalStateException unless {@code handlers} has a handler for exactly the APIs {@code versions}
+     *                               advertises, ApiVersions excepted (answered here)
+     */
+    public RequestProcessor(ApiHandlers handlers, ApiVersionTable versions) {
+        checkHandlersMatchAdvertised(handlers.keys(), versions.apis());
+        this.handlers = handlers;
         this.versions = versions;
+    }
+
+    /** A broker that advertises an API it cannot answer, or answers one it does not advertise, must not start. */
+    static void checkHandlersMatchAdvertised(Set<ApiKeys> registered, Set<ApiKeys> advertised) {
+        if (registered.contains(ApiKeys.API_VERSIONS)) {
+            throw new IllegalStateException("API_VERSIONS is answered by RequestProcessor from ApiVersionTable; "
+                    + "remove its handler registration");
+        }
+        Set<ApiKeys> expected = EnumSet.noneOf(ApiKeys.class);
+        expected.addAll(advertised);
+        expected.remove(ApiKeys.API_VERSIONS);
+        if (expected.equals(registered)) {
+            return;
+        }
+        Set<ApiKeys> unhandled = EnumSet.noneOf(ApiKeys.class);
+        unhandled.addAll(expected);
+        unhandled.removeAll(registered);
+        Set<ApiKeys> unadvertised = EnumSet.noneOf(ApiKeys.class);
+        unadvertised.addAll(registered);
+        unadvertised.removeAll(expected);
+        throw new IllegalStateException("the registered API handlers do not match ApiVersionTable: advertised without "
+                + "a handler " + unhandled + ", handled but not advertised " + unadvertised
+                + "; register a handler and pin its versions in ApiVersionTable together");
     }
 
     public CompletableFuture<Outcome> process(ByteBuffer frame, String clientAddress) {
@@ -140,49 +134,10 @@ public final class RequestProcessor {
     }
 
     private CompletableFuture<? extends ApiMessage> dispatch(ApiKeys key, RequestContext ctx, ApiMessage body) {
-        return switch (key) {
-            case API_VERSIONS -> CompletableFuture.completedFuture(versions.response(Errors.NONE.code()));
-            case METADATA -> apis.metadata(ctx, (MetadataRequestData) body);
-            case PRODUCE -> apis.produce(ctx, (ProduceRequestData) body);
-            case FETCH -> apis.fetch(ctx, (FetchRequestData) body);
-            case LIST_OFFSETS -> apis.listOffsets(ctx, (ListOffsetsRequestData) body);
-            case OFFSET_FOR_LEADER_EPOCH -> apis.offsetForLeaderEpoch(ctx, (OffsetForLeaderEpochRequestData) body);
-            case CREATE_TOPICS -> apis.createTopics(ctx, (CreateTopicsRequestData) body);
-            case DELETE_TOPICS -> apis.deleteTopics(ctx, (DeleteTopicsRequestData) body);
-            case CREATE_PARTITIONS -> apis.createPartitions(ctx, (CreatePartitionsRequestData) body);
-            case DELETE_RECORDS -> apis.deleteRecords(ctx, (DeleteRecordsRequestData) body);
-            case DESCRIBE_CONFIGS -> apis.describeConfigs(ctx, (DescribeConfigsRequestData) body);
-            case ALTER_CONFIGS -> apis.alterConfigs(ctx, (AlterConfigsRequestData) body);
-            case INCREMENTAL_ALTER_CONFIGS -> apis.incrementalAlterConfigs(ctx, (IncrementalAlterConfigsRequestData) body);
-            case DESCRIBE_CLUSTER -> apis.describeCluster(ctx, (DescribeClusterRequestData) body);
-            case ALTER_PARTITION_REASSIGNMENTS ->
-                    apis.alterPartitionReassignments(ctx, (AlterPartitionReassignmentsRequestData) body);
-            case LIST_PARTITION_REASSIGNMENTS ->
-                    apis.listPartitionReassignments(ctx, (ListPartitionReassignmentsRequestData) body);
-            case ELECT_LEADERS -> apis.electLeaders(ctx, (ElectLeadersRequestData) body);
-            case INIT_PRODUCER_ID -> apis.initProducerId(ctx, (InitProducerIdRequestData) body);
-            case FIND_COORDINATOR -> apis.findCoordinator(ctx, (FindCoordinatorRequestData) body);
-            case JOIN_GROUP -> apis.joinGroup(ctx, (JoinGroupRequestData) body);
-            case SYNC_GROUP -> apis.syncGroup(ctx, (SyncGroupRequestData) body);
-            case HEARTBEAT -> apis.heartbeat(ctx, (HeartbeatRequestData) body);
-            case LEAVE_GROUP -> apis.leaveGroup(ctx, (LeaveGroupRequestData) body);
-            case OFFSET_COMMIT -> apis.offsetCommit(ctx, (OffsetCommitRequestData) body);
-            case OFFSET_FETCH -> apis.offsetFetch(ctx, (OffsetFetchRequestData) body);
-            case OFFSET_DELETE -> apis.offsetDelete(ctx, (OffsetDeleteRequestData) body);
-            case LIST_GROUPS -> apis.listGroups(ctx, (ListGroupsRequestData) body);
-            case DESCRIBE_GROUPS -> apis.describeGroups(ctx, (DescribeGroupsRequestData) body);
-            case DELETE_GROUPS -> apis.deleteGroups(ctx, (DeleteGroupsRequestData) body);
-            // Transactions (coordinator side).
-            case ADD_PARTITIONS_TO_TXN -> apis.addPartitionsToTxn(ctx, (AddPartitionsToTxnRequestData) body);
-            case ADD_OFFSETS_TO_TXN -> apis.addOffsetsToTxn(ctx, (AddOffsetsToTxnRequestData) body);
-            case END_TXN -> apis.endTxn(ctx, (EndTxnRequestData) body);
-            case TXN_OFFSET_COMMIT -> apis.txnOffsetCommit(ctx, (TxnOffsetCommitRequestData) body);
-            case DESCRIBE_TRANSACTIONS -> apis.describeTransactions(ctx, (DescribeTransactionsRequestData) body);
-            case LIST_TRANSACTIONS -> apis.listTransactions(ctx, (ListTransactionsRequestData) body);
-            case WRITE_TXN_MARKERS -> apis.writeTxnMarkers(ctx, (WriteTxnMarkersRequestData) body);
-            case DESCRIBE_PRODUCERS -> apis.describeProducers(ctx, (DescribeProducersRequestData) body);
-            default -> throw new IllegalStateException(key + " is in the version table but has no handler");
-        };
+        if (key == ApiKeys.API_VERSIONS) {
+            return CompletableFuture.completedFuture(versions.response(Errors.NONE.code()));
+        }
+        return handlers.handle(key, ctx, body);
     }
 
     private static boolean hasErrors(ProduceResponseData response) {

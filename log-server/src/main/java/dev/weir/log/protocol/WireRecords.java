@@ -2,6 +2,7 @@ package dev.weir.log.protocol;
 
 import dev.weir.log.storage.FileSlice;
 import java.nio.ByteBuffer;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -29,5 +30,16 @@ public final class WireRecords {
 
     public static BaseRecords empty() {
         return MemoryRecords.EMPTY;
+    }
+
+    /** The bytes of records a fetch response carries, over all its partitions (what min.bytes is measured in). */
+    public static int fetchedBytes(FetchResponseData response) {
+        int total = 0;
+        for (var topic : response.responses()) {
+            for (var p : topic.partitions()) {
+                total += p.records() == null ? 0 : p.records().sizeInBytes();
+            }
+        }
+        return total;
     }
 }

@@ -1,8 +1,12 @@
 package dev.weir.log.replica;
 
 import dev.weir.log.cluster.PartitionImage;
+import dev.weir.log.protocol.KafkaBatchScanner;
 import dev.weir.log.storage.AppendOrigin;
+import dev.weir.log.storage.BatchRecordScanner;
+import dev.weir.log.storage.EpochEndOffset;
 import dev.weir.log.storage.LogAppendInfo;
+import dev.weir.log.storage.LogReadInfo;
 import dev.weir.log.storage.PartitionLog;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -11,6 +15,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
@@ -52,6 +57,8 @@ public final class Partition {
     public enum Role { LEADER, FOLLOWER }
 
     private static final long UNKNOWN = -1;
+    /** Looks inside batches for timestamp lookups; stateless. */
+    private static final BatchRecordScanner SCANNER = new KafkaBatchScanner();
 
     private final TopicPartition topicPartition;
     private final Uuid topicId;
@@ -132,6 +139,77 @@ public final class Partition {
      */
     public long lastStableOffset() {
         return log.lastStableOffset(highWatermark);
+    }
+
+    // --- The read side: what request handlers learn of the log, in replica's own value types. ---
+
+    public long logStartOffset() {
+        return log.logStartOffset();
+    }
+
+    public long logEndOffset() {
+        return log.logEndOffset();
+    }
+
+    /** Whether the topic's cleanup.policy includes compact (such batches must carry keys). */
+    public boolean isCompacted() {
+        return log.config().cleanup().compact();
+    }
+
+    /**
+     * Reads whole batches from {@code fetch.fetchOffset()} up to the bound {@code isolation} sets: the log end for a
+     * follower, the high watermark, or the last stable offset with the aborted transactions overlapping the records.
+     *
+     * @throws org.apache.kafka.common.errors.OffsetOutOfRangeException if the offset is outside the log
+     */
+    public ReadResult read(FetchParams fetch, FetchIsolation isolation) {
+        long hw = highWatermark;
+        long lso = log.lastStableOffset(hw);
+        long upTo = switch (isolation) {
+            case LOG_END -> log.logEndOffset();
+            case HIGH_WATERMARK -> hw;
+            case TXN_COMMITTED -> lso;
+        };
+        boolean committed = isolation == FetchIsolation.TXN_COMMITTED;
+        LogReadInfo read = log.read(fetch.fetchOffset(), fetch.maxBytes(), upTo, fetch.minOneMessage(), committed);
+        List<ReadResult.AbortedTransaction> aborted = List.of();
+        if (committed && read.records().size() > 0) {
+            aborted = log.collectAbortedTransactions(fetch.fetchOffset(), Math.min(read.upperBoundOffset(), upTo))
+                    .stream().map(t -> new ReadResult.AbortedTransaction(t.producerId(), t.firstOffset())).toList();
+        }
+        return new ReadResult(read.records(), read.records().size(), hw, lso, read.logStartOffset(), aborted);
+    }
+
+    /**
+     * The earliest record with timestamp >= {@code timestamp} at or after the log start (ListOffsets by timestamp),
+     * whatever the high watermark; the caller hides what its client may not see yet.
+     */
+    public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
+        return log.offsetForTimestamp(timestamp, SCANNER).map(t -> new TimestampAndOffset(t.timestamp(), t.offset()));
+    }
+
+    /** The first record carrying the log's largest timestamp (ListOffsets MAX_TIMESTAMP, KIP-734). */
+    public Optional<TimestampAndOffset> maxTimestampOffset() {
+        return log.maxTimestampOffset(SCANNER).map(t -> new TimestampAndOffset(t.timestamp(), t.offset()));
+    }
+
+    /** Where leader epoch {@code epoch} ends in this log (OffsetForLeaderEpoch). */
+    public EpochEnd endOffsetForEpoch(int epoch) {
+        EpochEndOffset found = log.endOffsetForEpoch(epoch);
+        return new EpochEnd(found.epoch(), found.endOffset());
+    }
+
+    /** The producers this log remembers (DescribeProducers). */
+    public List<ProducerSnapshot> producerStates() {
+        return log.producerStates().values().stream()
+                .map(e -> new ProducerSnapshot(e.producerId(), e.epoch(), e.lastSeq(), e.lastTimestamp(),
+                        e.coordinatorEpoch(), e.currentTxnFirstOffset()))
+                .toList();
+    }
+
+    /** DeleteRecords: moves the log start offset up to {@code offset}; the caller bounds it by the high watermark. */
+    public void deleteRecordsBefore(long offset) {
+        log.deleteRecordsBefore(offset);
     }
 
     public synchronized List<Integer> isr() {

@@ -9,7 +9,6 @@ import dev.weir.log.config.BrokerConfig;
 import dev.weir.log.config.TopicConfigs;
 import dev.weir.log.protocol.TxnMarkerBatches;
 import dev.weir.log.storage.AppendOrigin;
-import dev.weir.log.storage.LogAppendInfo;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogManager;
 import java.nio.ByteBuffer;
@@ -231,6 +230,12 @@ public final class ReplicaManager implements AutoCloseable {
         markerListeners.add(listener);
     }
 
+    /** {@link #appendRecords(TopicPartition, ByteBuffer, short, long, AppendOrigin)} of a producer's records (Produce). */
+    public CompletableFuture<AppendResult> appendRecords(TopicPartition tp, ByteBuffer records, short requiredAcks,
+                                                         long timeoutMs) {
+        return appendRecords(tp, records, requiredAcks, timeoutMs, AppendOrigin.CLIENT);
+    }
+
     /**
      * The one way records reach a partition this broker leads: Produce, transaction markers and the coordinators'
      * writes to their internal topics all come here. Appends {@code records} as leader now (on the calling thread),
@@ -249,8 +254,8 @@ public final class ReplicaManager implements AutoCloseable {
      *                          NotEnoughReplicasException, InvalidRequiredAcksException, the log's validation and
      *                          storage errors
      */
-    public CompletableFuture<LogAppendInfo> appendRecords(TopicPartition tp, ByteBuffer records, short requiredAcks,
-                                                          long timeoutMs, AppendOrigin origin) {
+    public CompletableFuture<AppendResult> appendRecords(TopicPartition tp, ByteBuffer records, short requiredAcks,
+                                                         long timeoutMs, AppendOrigin origin) {
         if (requiredAcks != ACKS_ALL && requiredAcks != 0 && requiredAcks != 1) {
             throw new InvalidRequiredAcksException("acks must be -1 (all), 0 or 1, not " + requiredAcks);
         }
@@ -258,12 +263,12 @@ public final class ReplicaManager implements AutoCloseable {
         if (partition == null) {
             throw new NotLeaderOrFollowerException("this broker does not host " + tp);
         }
-        LogAppendInfo info = partition.appendAsLeader(records, requiredAcks == ACKS_ALL, origin);
+        AppendResult info = AppendResult.of(partition.appendAsLeader(records, requiredAcks == ACKS_ALL, origin));
         fetchPurgatory.onNewData(tp);
         if (requiredAcks != ACKS_ALL) {
             return CompletableFuture.completedFuture(info);
         }
-        CompletableFuture<LogAppendInfo> acked = new CompletableFuture<>();
+        CompletableFuture<AppendResult> acked = new CompletableFuture<>();
         partition.awaitAcksAll(info.lastOffset() + 1)
                 .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
                 .whenComplete((v, failure) -> {
@@ -295,7 +300,7 @@ public final class ReplicaManager implements AutoCloseable {
                                                                        short producerEpoch, int coordinatorEpoch,
                                                                        boolean committed, long timeoutMs) {
         TopicPartition tp = partition.topicPartition();
-        CompletableFuture<LogAppendInfo> appended;
+        CompletableFuture<AppendResult> appended;
         try {
             appended = appendRecords(tp, TxnMarkerBatches.endTxnMarker(producerId, producerEpoch, coordinatorEpoch,
                     committed, System.currentTimeMillis()), ACKS_ALL, timeoutMs, AppendOrigin.COORDINATOR);

@@ -1,6 +1,8 @@
 package dev.weir.log.server;
 
-import dev.weir.log.concurrent.NamedThreads;
+import dev.weir.common.concurrent.NamedThreads;
+import dev.weir.common.launcher.StartupException;
+import dev.weir.common.launcher.StartupScope;
 import dev.weir.log.api.BrokerApis;
 import dev.weir.log.cluster.BrokerInfo;
 import dev.weir.log.cluster.LocalMetadataStore;
@@ -12,8 +14,8 @@ import dev.weir.log.config.TopicConfigs;
 import dev.weir.log.group.GroupConfig;
 import dev.weir.log.group.GroupCoordinator;
 import dev.weir.log.network.KafkaListener;
+import dev.weir.log.protocol.ApiHandlers;
 import dev.weir.log.protocol.ApiVersionTable;
-import dev.weir.log.protocol.KafkaBatchScanner;
 import dev.weir.log.protocol.KafkaCompactionCodec;
 import dev.weir.log.protocol.RequestProcessor;
 import dev.weir.log.replica.FetchPurgatory;
@@ -26,13 +28,18 @@ import dev.weir.log.txn.TransactionCoordinator;
 import dev.weir.log.txn.TxnConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,54 +65,134 @@ public final class WeirBroker implements AutoCloseable {
     private final KafkaListener listener;
     private final int port;
     private final String advertisedHost;
+    /** Completed once the broker is registered; requests wait for it (see {@link #whenReady}). */
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private boolean closed;
 
+    /**
+     * Starts every part in order inside a {@link StartupScope}: if a step throws, the parts already started are
+     * closed in reverse order, so a failed start leaks no pool, port, directory lock or cluster membership.
+     * The listener binds before registration (an ephemeral port is known only once bound), but requests wait
+     * on {@link #ready} until the broker is registered: a client that connects the instant the port opens is
+     * served, never refused.
+     */
     private WeirBroker(BrokerConfig config) {
         this.config = config;
         List<Path> logDirs = config.logDirs();
-        this.scheduler = Executors.newScheduledThreadPool(2, new NamedThreads("weir-scheduler"));
-        this.requestHandlers = Executors.newFixedThreadPool(config.getInt("num.io.threads"),
-                new NamedThreads("weir-request-handler"));
-        this.isrWorkers = Executors.newFixedThreadPool(2, new NamedThreads("weir-isr-changes"));
-        this.metadata = openMetadata(config, logDirs.get(0));
-        this.logs = LogManager.open(logDirs, Clock.systemUTC(), scheduler,
-                config.getLong("log.retention.check.interval.ms"), config.getLong("log.flush.scheduler.interval.ms"),
-                this::logConfigOf);
-        if (config.getBoolean("log.cleaner.enable")) {
-            logs.startCleaner(new KafkaCompactionCodec(), new LogCleaner.Settings(config.getLong("log.cleaner.backoff.ms"),
-                    config.getInt("log.cleaner.threads"), config.getLong("log.cleaner.dedupe.buffer.size")));
+        prepareLogDirs(logDirs);
+        try (StartupScope scope = new StartupScope()) {
+            this.scheduler = Executors.newScheduledThreadPool(2, new NamedThreads("weir-scheduler"));
+            scope.onFailure(scheduler::shutdownNow);
+            this.requestHandlers = Executors.newFixedThreadPool(config.getInt("num.io.threads"),
+                    new NamedThreads("weir-request-handler"));
+            scope.onFailure(requestHandlers::shutdownNow);
+            this.isrWorkers = Executors.newFixedThreadPool(2, new NamedThreads("weir-isr-changes"));
+            scope.onFailure(isrWorkers::shutdownNow);
+            this.metadata = scope.add(openMetadata(config, logDirs.get(0)));
+            this.logs = scope.add(openLogs(config, logDirs));
+            FetchPurgatory purgatory = new FetchPurgatory(scheduler, requestHandlers);
+            this.replicas = new ReplicaManager(config.nodeId(), logs, config, purgatory, metadata, scheduler, isrWorkers);
+            scope.onFailure(replicas::close);
+            replicas.onMetadata(metadata.current());
+            metadata.addListener(replicas::onMetadata);
+
+            this.groups = new GroupCoordinator(config.nodeId(), GroupConfig.from(config), metadata, replicas, scheduler,
+                    Clock.systemUTC());
+            scope.onFailure(groups::close);
+            groups.start();
+            // COMMIT/ABORT markers written to __consumer_offsets materialize or drop transactional offset commits.
+            replicas.addTransactionMarkerListener(groups);
+
+            ProducerIdAllocator producerIds = new ProducerIdAllocator(metadata, config.getInt("producer.id.block.size"));
+            this.txns = new TransactionCoordinator(config.nodeId(), TxnConfig.from(config), metadata, replicas,
+                    producerIds, scheduler, Clock.systemUTC(), null);
+            scope.onFailure(txns::close);
+            txns.start();
+
+            ApiHandlers apis = BrokerApis.handlers(metadata, replicas, config, producerIds, groups, txns);
+            this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.getInt("num.network.threads")));
+            scope.onFailure(() -> vertx.close().await());
+            this.listener = new KafkaListener(vertx, listenerSettings(config),
+                    new RequestProcessor(apis, new ApiVersionTable()), whenReady(requestHandlers));
+            this.port = bind(config, listener);
+            BrokerConfig.Listener advertised = config.advertisedListeners().get(0);
+            this.advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
+            int advertisedPort = advertised.port() == 0 ? port : advertised.port();
+            String rack = config.getString("broker.rack");
+            metadata.registerBroker(new BrokerInfo(config.nodeId(), advertisedHost, advertisedPort,
+                    rack.isBlank() ? null : rack));
+            ready.complete(null);
+            scope.started();
         }
-        FetchPurgatory purgatory = new FetchPurgatory(scheduler, requestHandlers);
-        this.replicas = new ReplicaManager(config.nodeId(), logs, config, purgatory, metadata, scheduler, isrWorkers);
-        replicas.onMetadata(metadata.current());
-        metadata.addListener(replicas::onMetadata);
+    }
 
-        this.groups = new GroupCoordinator(config.nodeId(), GroupConfig.from(config), metadata, replicas, scheduler,
-                Clock.systemUTC());
-        groups.start();
-        // COMMIT/ABORT markers written to __consumer_offsets materialize or drop transactional offset commits.
-        replicas.addTransactionMarkerListener(groups);
+    /** Runs request handlers on {@code pool}, holding back requests that arrive before the broker is ready. */
+    private Executor whenReady(ExecutorService pool) {
+        return task -> {
+            if (ready.isDone()) {
+                pool.execute(task);
+            } else {
+                ready.thenRunAsync(task, pool);
+            }
+        };
+    }
 
-        ProducerIdAllocator producerIds = new ProducerIdAllocator(metadata, config.getInt("producer.id.block.size"));
-        this.txns = new TransactionCoordinator(config.nodeId(), TxnConfig.from(config), metadata, replicas, producerIds,
-                scheduler, Clock.systemUTC(), null);
-        txns.start();
-
-        BrokerApis apis = new BrokerApis(metadata, replicas, config, new KafkaBatchScanner(), producerIds, groups, txns);
+    private static KafkaListener.Settings listenerSettings(BrokerConfig config) {
         BrokerConfig.Listener bind = config.listeners().get(0);
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.getInt("num.network.threads")));
-        this.listener = new KafkaListener(vertx, new KafkaListener.Settings(bind.host(), bind.port(),
+        return new KafkaListener.Settings(bind.host(), bind.port(),
                 config.getInt("num.network.threads"), config.getInt("socket.request.max.bytes"),
                 config.getLong("connections.max.idle.ms"), config.getInt("socket.send.buffer.bytes"),
-                config.getInt("socket.receive.buffer.bytes")),
-                new RequestProcessor(apis, new ApiVersionTable()), requestHandlers);
-        this.port = listener.start().await();
-        BrokerConfig.Listener advertised = config.advertisedListeners().get(0);
-        this.advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
-        int advertisedPort = advertised.port() == 0 ? port : advertised.port();
-        String rack = config.getString("broker.rack");
-        metadata.registerBroker(new BrokerInfo(config.nodeId(), advertisedHost, advertisedPort,
-                rack.isBlank() ? null : rack));
+                config.getInt("socket.receive.buffer.bytes"));
+    }
+
+    /** Binds the listener; a taken port is reported by number with the fix, not as a Netty stack trace. */
+    private static int bind(BrokerConfig config, KafkaListener listener) {
+        BrokerConfig.Listener bind = config.listeners().get(0);
+        try {
+            return listener.start().await();
+        } catch (Exception e) { // Vert.x rethrows the checked BindException undeclared
+            if (StartupException.isBindFailure(e)) {
+                throw StartupException.portInUse("listeners", config.explicit("listeners").orElse(
+                        "PLAINTEXT://" + bind.host() + ":" + bind.port()), bind.host(), bind.port(),
+                        "PLAINTEXT://" + bind.host() + ":PORT", e);
+            }
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates the log directories and proves they are writable before anything is written to them, so the
+     * failure names the directory and the fix instead of surfacing later from a metadata or segment write.
+     */
+    private static void prepareLogDirs(List<Path> logDirs) {
+        for (Path dir : logDirs) {
+            try {
+                Files.createDirectories(dir);
+                Path probe = Files.createTempFile(dir, ".weir-write-check", ".tmp");
+                Files.delete(probe);
+            } catch (IOException | SecurityException e) {
+                throw StartupException.unusableDirectory("log.dirs", dir, "cannot be created or written ("
+                        + e.getClass().getSimpleName() + ": " + e.getMessage() + "): fix its permissions or choose "
+                        + "another directory with --override log.dirs=DIR", e);
+            }
+        }
+    }
+
+    private LogManager openLogs(BrokerConfig config, List<Path> logDirs) {
+        LogManager manager;
+        try {
+            manager = LogManager.open(logDirs, Clock.systemUTC(), scheduler,
+                    config.getLong("log.retention.check.interval.ms"), config.getLong("log.flush.scheduler.interval.ms"),
+                    this::logConfigOf);
+        } catch (KafkaStorageException e) {
+            throw new StartupException(e.getMessage() + " (log.dirs=" + String.join(",", config.getList("log.dirs"))
+                    + ")", e);
+        }
+        if (config.getBoolean("log.cleaner.enable")) {
+            manager.startCleaner(new KafkaCompactionCodec(), new LogCleaner.Settings(config.getLong("log.cleaner.backoff.ms"),
+                    config.getInt("log.cleaner.threads"), config.getLong("log.cleaner.dedupe.buffer.size")));
+        }
+        return manager;
     }
 
     /** A standalone broker keeps metadata in a local file; a broker with {@code cluster.listen} joins its cluster. */

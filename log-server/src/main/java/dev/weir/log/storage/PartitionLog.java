@@ -7,26 +7,17 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
-import java.util.stream.Stream;
 
 /**
  * The log of one partition: a directory of {@link LogSegment}s, the active one last, plus
@@ -54,349 +45,101 @@ import java.util.stream.Stream;
  * {@link #lastStableOffset(long)} caps the high watermark by it (and by transactions completed but whose marker the
  * high watermark has not passed); {@link #collectAbortedTransactions} answers read_committed fetches.
  *
+ * <p>Structure, after Kafka's {@code UnifiedLog}: this class keeps the producer state, the leader epochs and the
+ * cleaner's checkpoint and bound, and puts the pieces of each operation together; {@link LogLoader} opens and
+ * recovers the directory; {@link LocalLog} holds the segments (append, roll, deletion, truncation, cleaner swap,
+ * flush, close); {@link LogAppender} prepares appends; {@link LogRetention} picks the segments retention deletes;
+ * {@link LogView} serves reads.
+ *
  * <p>Thread-safety: all methods may be called from any thread. Appends, truncation, rolls, deletion, config
- * changes and close are serialized by a lock. Reads ({@link #read}, offset lookups, the accessors) take no lock:
- * they use an immutable {@link LogView} published after each change, so they never see a partial append.
- * Flushes (fsync) run outside the lock. I/O failures are reported as {@link KafkaStorageException}; after a failed
- * write the log refuses further writes.
+ * changes and close are serialized by one lock, {@link LocalLog#lock}, which also guards the producer state and
+ * leader epoch cache. Reads ({@link #read}, offset lookups, the accessors) take no lock: they use an immutable
+ * {@link LogView} published after each change, so they never see a partial append. Flushes (fsync) run outside the
+ * lock. I/O failures are reported as {@link KafkaStorageException}; after a failed write the log refuses further
+ * writes.
  */
 public final class PartitionLog implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
 
-    private final Clock clock;
-    private final ScheduledExecutorService scheduler;
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Serializes fsyncs, which run outside {@link #lock}. */
-    private final Object flushLock = new Object();
-    private final ProducerStateManager producerState = new ProducerStateManager();
-    private volatile Path dir;
-    private volatile LogConfig config;
-    private volatile LogView view;
-    private volatile long lastFlushMs;
+    private static final LongSupplier UNBOUNDED = () -> Long.MAX_VALUE;
+
+    private final LocalLog local;
+    /** {@link LocalLog#lock}. */
+    private final ReentrantLock lock;
     // Guarded by lock.
-    private long recoveryPoint;
-    /**
-     * Incremented by each truncation, so that a flush or a cleaning that raced with one does not advance the
-     * recovery point or swap in segments.
-     */
-    private long truncations;
+    private final ProducerStateManager producerState;
+    /** Guarded by lock for changes (it also synchronizes itself). */
+    private final LeaderEpochCache leaderEpochs;
     /** First offset the cleaner has not compacted; written to {@code cleaner-offset-checkpoint}. */
     private volatile long cleanerCheckpoint;
-    private boolean closed;
-    private boolean offline;
-    /** Guarded by lock for changes (it also synchronizes itself); set by load. */
-    private LeaderEpochCache leaderEpochs;
     /** Offsets at or above this are never compacted; read by the cleaner without the lock. */
     private volatile LongSupplier cleanableUpperBound = UNBOUNDED;
     /** Ongoing and unreplicated transactions by first offset, published after each change for lock-free LSO reads. */
-    private volatile List<ProducerStateManager.UnstableTxn> unstableTxns = List.of();
+    private volatile List<ProducerStateManager.UnstableTxn> unstableTxns;
 
-    private static final LongSupplier UNBOUNDED = () -> Long.MAX_VALUE;
-
-    private PartitionLog(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler) {
-        this.dir = dir;
-        this.config = config;
-        this.clock = clock;
-        this.scheduler = scheduler;
-    }
-
-    /** Opens (creating if needed) the log in {@code dir}, using a shared daemon thread for background work. */
-    public static PartitionLog open(Path dir, LogConfig config, Clock clock) {
-        return open(dir, config, clock, StorageScheduler.shared());
+    private PartitionLog(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler,
+                         boolean ownsScheduler, ProducerStateManager producerState, LogLoader.LoadedLog loaded) {
+        this.producerState = producerState;
+        this.leaderEpochs = loaded.leaderEpochs();
+        this.cleanerCheckpoint = loaded.cleanerCheckpoint();
+        this.unstableTxns = List.copyOf(producerState.unstable());
+        this.local = new LocalLog(dir, config, clock, scheduler, ownsScheduler, new SegmentHooks(), loaded);
+        this.lock = local.lock;
     }
 
     /**
-     * Opens (creating if needed) the log in {@code dir}, recovering it if it was not closed cleanly.
+     * Opens (creating if needed) the log in {@code dir} for tests and tools: the log runs its background work
+     * (delayed deletions, flushes after a roll) on a daemon thread of its own, stopped when it is closed or deleted.
+     * A broker passes its scheduler to {@link #open(Path, LogConfig, Clock, ScheduledExecutorService)} instead.
+     */
+    public static PartitionLog open(Path dir, LogConfig config, Clock clock) {
+        ScheduledExecutorService own = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "weir-storage-" + dir.getFileName());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            return open(dir, config, clock, own, true);
+        } catch (RuntimeException e) {
+            own.shutdown();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens (creating if needed) the log in {@code dir}, recovering it if it was not closed cleanly; see
+     * {@link LogLoader}.
      *
      * @param scheduler runs delayed file deletions and flushes after a roll; owned by the caller
      */
     public static PartitionLog open(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler) {
-        PartitionLog partitionLog = new PartitionLog(dir, config, clock, scheduler);
-        partitionLog.lock.lock();
-        try {
-            partitionLog.load();
-        } catch (IOException e) {
-            partitionLog.releaseAfterFailedLoad();
-            throw new KafkaStorageException("Failed to load log " + dir + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            partitionLog.releaseAfterFailedLoad();
-            throw e;
-        } finally {
-            partitionLog.lock.unlock();
-        }
-        return partitionLog;
+        return open(dir, config, clock, scheduler, false);
     }
 
-    private void load() throws IOException {
-        Files.createDirectories(dir);
-        SegmentSwap.recover(dir);
-        removeLeftoverFiles();
-        Path marker = dir.resolve(LogFileNames.CLEAN_SHUTDOWN_FILE);
-        boolean clean = Files.exists(marker);
-        List<Long> baseOffsets = segmentBaseOffsets();
-        boolean created = baseOffsets.isEmpty();
-        long checkpointedStart = Checkpoints.readLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE)).orElse(0L);
-        recoveryPoint = Checkpoints.readLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE)).orElse(0L);
-        cleanerCheckpoint = Checkpoints.readLong(dir.resolve(LogFileNames.CLEANER_CHECKPOINT_FILE)).orElse(0L);
-        long now = clock.millis();
-        LogConfig cfg = config;
-
-        TreeMap<Long, LogSegment> segments = new TreeMap<>();
-        // Published early so that a failure below can release what was opened.
-        view = new LogView(segments, 0, 0, 0);
-        for (long base : baseOffsets) {
-            segments.put(base, LogSegment.open(dir, base, cfg, now));
-        }
-        List<LogSegment> recovered = recoverSegments(segments, clean);
-        if (segments.isEmpty()) {
-            segments.put(checkpointedStart, LogSegment.create(dir, checkpointedStart, cfg, now));
-        }
-        LogSegment active = segments.lastEntry().getValue();
-        long logEnd = active.readNextOffset();
-        long logStart = Math.max(checkpointedStart, segments.firstKey());
-        if (logStart > logEnd) {
-            log.warn("{}: log start offset {} is beyond the recovered log end offset {}; starting an empty log at {}",
-                    dir, logStart, logEnd, logStart);
-            for (LogSegment s : segments.values()) {
-                s.closeAndDelete();
-            }
-            segments.clear();
-            active = LogSegment.create(dir, logStart, cfg, now);
-            segments.put(logStart, active);
-            logEnd = logStart;
-            ProducerSnapshotFile.deleteRange(dir, 0, Long.MAX_VALUE);
-        }
-        for (LogSegment s : recovered) {
-            if (s != active && segments.containsValue(s)) {
-                s.onBecomeInactive();
-            }
-        }
-        active.resizeIndexes(cfg.segmentIndexBytes());
-        // Recovered segments were fsynced by recoverSegments, so the whole log is now durable.
-        recoveryPoint = recovered.isEmpty() ? Math.min(recoveryPoint, logEnd) : logEnd;
-        view = new LogView(Collections.unmodifiableNavigableMap(segments), logStart, logEnd, active.size());
-        leaderEpochs = loadLeaderEpochs(logStart, logEnd, created);
-        // Recovered segments may lack transaction index entries: replay them all (from a snapshot at or below the first).
-        long replayFrom = logEnd;
-        for (LogSegment s : recovered) {
-            if (segments.containsValue(s)) {
-                replayFrom = Math.min(replayFrom, s.baseOffset());
-            }
-        }
-        rebuildProducerState(replayFrom);
-        Checkpoints.writeLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE), logStart);
-        Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), recoveryPoint);
-        Files.deleteIfExists(marker);
-        Checkpoints.fsyncDirectory(dir);
-        lastFlushMs = now;
-        if (created) {
-            log.info("{}: created an empty log at offset {}", dir, logStart);
-        } else {
-            log.info("{}: loaded {} segment(s), log start offset {}, log end offset {}{}", dir, segments.size(),
-                    logStart, logEnd, clean ? "" : " (recovered after unclean shutdown)");
-        }
+    private static PartitionLog open(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler,
+                                     boolean ownsScheduler) {
+        ProducerStateManager producerState = new ProducerStateManager();
+        LogLoader.LoadedLog loaded = LogLoader.load(dir, config, clock.millis(), producerState);
+        return new PartitionLog(dir, config, clock, scheduler, ownsScheduler, producerState, loaded);
     }
 
-    /**
-     * Loads the leader epoch checkpoint, or rebuilds it from the batch headers if missing (a data directory from before
-     * leader epochs were tracked) or unreadable, and fits it to the recovered log: a crash or a torn tail may have left
-     * entries at or after the log end.
-     */
-    private LeaderEpochCache loadLeaderEpochs(long logStart, long logEnd, boolean created) throws IOException {
-        Path file = dir.resolve(LogFileNames.LEADER_EPOCH_CHECKPOINT_FILE);
-        Optional<LeaderEpochCache> loaded = LeaderEpochCache.load(file);
-        LeaderEpochCache cache;
-        if (loaded.isPresent()) {
-            cache = loaded.get();
-        } else {
-            cache = LeaderEpochCache.rebuild(file, scanLeaderEpochs(view));
-            if (!created) {
-                List<LeaderEpochCache.EpochEntry> rebuilt = cache.entries();
-                log.info("{}: rebuilt {} from the batch headers: {} epoch(s){}", dir, file.getFileName(),
-                        rebuilt.size(), rebuilt.isEmpty() ? "" : ", latest " + rebuilt.get(rebuilt.size() - 1));
-            }
+    /** Keeps producer snapshots and leader epochs in step with the segments. */
+    private final class SegmentHooks implements LocalLog.Listener {
+        @Override
+        public void snapshotProducers(Path dir, long offset) throws IOException {
+            ProducerSnapshotFile.write(dir, offset, producerState.entries());
         }
-        cache.truncateFromEnd(logEnd);
-        cache.truncateFromStart(logStart);
-        return cache;
-    }
 
-    /** Each batch whose leader epoch is set, as an (epoch, base offset) assignment, in log order. */
-    private static List<LeaderEpochCache.EpochEntry> scanLeaderEpochs(LogView v) throws IOException {
-        List<LeaderEpochCache.EpochEntry> found = new ArrayList<>();
-        int last = -1;
-        for (LogSegment segment : v.segments().values()) {
-            FileBatches batches = new FileBatches(segment.channel(), 0, v.endPosition(segment));
-            for (FileBatch b = batches.next(); b != null; b = batches.next()) {
-                int epoch = b.header().partitionLeaderEpoch();
-                if (epoch > last) {
-                    found.add(new LeaderEpochCache.EpochEntry(epoch, b.header().baseOffset()));
-                    last = epoch;
-                }
-            }
+        @Override
+        public void onLogStartMoved(long logStart) throws IOException {
+            leaderEpochs.truncateFromStart(logStart);
         }
-        return found;
-    }
-
-    private void removeLeftoverFiles() throws IOException {
-        List<Path> files;
-        try (Stream<Path> list = Files.list(dir)) {
-            files = list.toList();
-        }
-        for (Path f : files) {
-            String name = f.getFileName().toString();
-            boolean orphanIndex = (name.endsWith(LogFileNames.INDEX_SUFFIX) || name.endsWith(LogFileNames.TIME_INDEX_SUFFIX)
-                    || name.endsWith(LogFileNames.TXN_INDEX_SUFFIX))
-                    && !Files.exists(f.resolveSibling(name.substring(0, name.lastIndexOf('.')) + LogFileNames.LOG_SUFFIX));
-            if (name.endsWith(LogFileNames.DELETED_SUFFIX) || name.endsWith(LogFileNames.TMP_SUFFIX) || orphanIndex) {
-                Files.deleteIfExists(f);
-            }
-        }
-    }
-
-    private List<Long> segmentBaseOffsets() throws IOException {
-        List<Long> offsets = new ArrayList<>();
-        try (Stream<Path> list = Files.list(dir)) {
-            list.forEach(f -> LogFileNames.offsetOf(f, LogFileNames.LOG_SUFFIX).ifPresent(offsets::add));
-        }
-        Collections.sort(offsets);
-        return offsets;
-    }
-
-    /**
-     * Recovers the segments that may hold unflushed data (after an unclean shutdown) or lack usable indexes.
-     * A segment truncated by recovery ends the log: later segments are deleted.
-     *
-     * @return the segments recovered
-     */
-    private List<LogSegment> recoverSegments(TreeMap<Long, LogSegment> segments, boolean clean) throws IOException {
-        List<LogSegment> toRecover = new ArrayList<>();
-        for (Map.Entry<Long, LogSegment> e : segments.entrySet()) {
-            Long next = segments.higherKey(e.getKey());
-            boolean unflushed = !clean && (next == null || next > recoveryPoint);
-            if (unflushed || e.getValue().indexesNeedRebuild()) {
-                toRecover.add(e.getValue());
-            }
-        }
-        if (toRecover.isEmpty()) {
-            return toRecover;
-        }
-        log.info("{}: recovering {} segment(s) from offset {} ({})", dir, toRecover.size(),
-                toRecover.get(0).baseOffset(), clean ? "indexes missing or corrupt" : "unclean shutdown");
-        int done = 0;
-        for (LogSegment segment : toRecover) {
-            if (!segments.containsValue(segment)) {
-                break;
-            }
-            int truncated = segment.recover();
-            segment.flush();
-            done++;
-            log.info("{}: recovered segment {} ({}/{}){}", dir, segment.baseOffset(), done, toRecover.size(),
-                    truncated > 0 ? ", truncated " + truncated + " invalid bytes" : "");
-            if (truncated > 0) {
-                NavigableMap<Long, LogSegment> later = segments.tailMap(segment.baseOffset(), false);
-                for (LogSegment s : later.values()) {
-                    log.warn("{}: deleting segment {} after the truncated one", dir, s.baseOffset());
-                    s.closeAndDelete();
-                }
-                later.clear();
-            }
-        }
-        Checkpoints.fsyncDirectory(dir);
-        return toRecover;
-    }
-
-    /** Rebuilds producer state from the newest usable snapshot and the batches after it. */
-    private void rebuildProducerState() throws IOException {
-        rebuildProducerState(view.logEndOffset());
-    }
-
-    /**
-     * Rebuilds producer state from the newest usable snapshot at or below {@code maxSnapshotOffset} and the batches
-     * after it, re-adding any aborted transaction missing from its segment's transaction index.
-     */
-    private void rebuildProducerState(long maxSnapshotOffset) throws IOException {
-        LogView v = view;
-        ProducerSnapshotFile.deleteRange(dir, v.logEndOffset() + 1, Long.MAX_VALUE);
-        Optional<ProducerSnapshotFile.Snapshot> snapshot = ProducerSnapshotFile.loadLatest(dir,
-                Math.min(maxSnapshotOffset, v.logEndOffset()));
-        long from = snapshot.map(ProducerSnapshotFile.Snapshot::offset).orElse(v.segments().firstKey());
-        producerState.reset(snapshot.map(ProducerSnapshotFile.Snapshot::entries).orElse(Map.of()), from);
-        if (from < v.logEndOffset()) {
-            log.info("{}: rebuilding producer state from offset {} to {}", dir, from, v.logEndOffset());
-            Long firstSegment = v.segments().floorKey(from);
-            for (LogSegment segment : v.segments().tailMap(firstSegment == null ? v.segments().firstKey() : firstSegment, true).values()) {
-                FileBatches batches = new FileBatches(segment.channel(), segment.offsetIndex().lookup(from).position(),
-                        v.endPosition(segment));
-                for (FileBatch b = batches.next(); b != null; b = batches.next()) {
-                    RecordBatchHeader h = b.header();
-                    if (h.lastOffset() < from || !h.hasProducerId()) {
-                        continue;
-                    }
-                    // One update per batch: an aborted transaction's index entry needs the state just after it.
-                    ProducerStateManager.Update update = producerState.newUpdate();
-                    if (h.isControl()) {
-                        Optional<TxnMarker> marker = TxnMarker.parse(segment.readBatch(b), 0, h);
-                        if (marker.isEmpty()) {
-                            continue;
-                        }
-                        update.appendMarker(h, marker.get(), h.baseOffset(), h.maxTimestamp(), false);
-                    } else {
-                        update.appendUnchecked(h, h.baseOffset(), h.lastOffset(), h.maxTimestamp());
-                    }
-                    for (CompletedTxn t : producerState.commit(update, h.lastOffset() + 1, false)) {
-                        if (t.aborted() && !segment.txnIndex().containsMarker(t.lastOffset())) {
-                            segment.txnIndex().append(abortedTxn(t));
-                        }
-                    }
-                }
-            }
-        }
-        producerState.commit(producerState.newUpdate(), v.logEndOffset(), false);
-        publishTxnState();
-    }
-
-    /** The index entry of an aborted transaction, just after its marker was applied to the producer state. */
-    private AbortedTxn abortedTxn(CompletedTxn t) {
-        return new AbortedTxn(t.producerId(), t.firstOffset(), t.lastOffset(),
-                producerState.firstOngoingOffset().orElse(t.lastOffset() + 1));
     }
 
     /** Under the lock, after the producer state changed. */
     private void publishTxnState() {
         unstableTxns = List.copyOf(producerState.unstable());
-    }
-
-    /**
-     * Writes the index entries of the transactions that markers just aborted, into {@code segment} (which holds the
-     * markers). Under the lock, after the append was written and the producer state committed.
-     */
-    private void indexAborted(LogSegment segment, List<CompletedTxn> completed) {
-        try {
-            for (CompletedTxn t : completed) {
-                if (t.aborted()) {
-                    segment.txnIndex().append(abortedTxn(t));
-                }
-            }
-        } catch (IOException e) {
-            throw fail("Failed to write the transaction index of " + segment, e);
-        }
-        publishTxnState();
-    }
-
-    private void releaseAfterFailedLoad() {
-        LogView v = view;
-        if (v == null) {
-            return;
-        }
-        for (LogSegment s : v.segments().values()) {
-            try {
-                s.closeHandles();
-            } catch (IOException e) {
-                log.debug("{}: closing {} after a failed load", dir, s, e);
-            }
-        }
     }
 
     /**
@@ -433,67 +176,21 @@ public final class PartitionLog implements AutoCloseable {
     public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin) {
         lock.lock();
         try {
-            ensureWritable();
-            LogConfig cfg = config;
-            List<RecordBatchHeader> headers = BatchValidator.validateForLeader(records, cfg, origin);
-            LogView v = view;
-            if (headers.isEmpty()) {
-                return new LogAppendInfo(-1L, -1L, RecordBatchHeader.NO_TIMESTAMP, v.logStartOffset(), 0, false);
+            local.ensureWritable();
+            LogConfig cfg = local.config();
+            long now = local.clock().millis();
+            LogAppender.Prepared prepared = LogAppender.forLeader(records, origin, cfg, producerState, local.view(), now);
+            if (prepared instanceof LogAppender.Answer answer) {
+                return answer.info();
             }
-            long now = clock.millis();
-            ProducerStateManager.Update update = producerState.newUpdate();
-            long firstOffset = v.logEndOffset();
-            long next = firstOffset;
-            long maxTimestamp = RecordBatchHeader.NO_TIMESTAMP;
-            int count = 0;
-            int batchPosition = records.position();
-            for (RecordBatchHeader h : headers) {
-                long last = next + h.lastOffsetDelta();
-                long timestamp = cfg.logAppendTime() ? now : h.maxTimestamp();
-                if (h.isControl()) {
-                    TxnMarker marker = TxnMarker.parse(records, batchPosition, h).orElseThrow(() ->
-                            new org.apache.kafka.common.InvalidRecordException("Control batch of producer "
-                                    + h.producerId() + " is not a COMMIT or ABORT marker"));
-                    update.appendMarker(h, marker, next, timestamp, true);
-                } else if (h.hasProducerId() && origin == AppendOrigin.COORDINATOR) {
-                    // Coordinator batches (transactional offset commits) reuse sequence 0: epoch check only, as Kafka.
-                    update.appendForCoordinator(h, next, last, timestamp);
-                } else if (h.hasProducerId()) {
-                    Optional<BatchMetadata> duplicate = update.findDuplicate(h);
-                    if (duplicate.isPresent()) {
-                        BatchMetadata d = duplicate.get();
-                        return new LogAppendInfo(d.firstOffset(), d.lastOffset(), RecordBatchHeader.NO_TIMESTAMP,
-                                v.logStartOffset(), (int) (d.lastOffset() - d.firstOffset() + 1), true);
-                    }
-                    update.appendAsLeader(h, next, last, timestamp);
-                }
-                maxTimestamp = Math.max(maxTimestamp, timestamp);
-                count += h.recordsCount();
-                next = last + 1;
-                batchPosition += h.sizeInBytes();
-            }
+            LogAppender.Write write = (LogAppender.Write) prepared;
             if (leaderEpoch >= 0) {
                 // Recorded before the records are written: after a crash the history may run ahead of the log (trimmed
                 // on open) but never lack an epoch the log holds.
-                assignLeaderEpoch(leaderEpoch, firstOffset);
+                assignLeaderEpoch(leaderEpoch, write.firstOffset());
             }
-            ByteBuffer buffer = records.isReadOnly() ? copyOf(records) : records;
-            int position = buffer.position();
-            long offset = firstOffset;
-            for (RecordBatchHeader h : headers) {
-                RecordBatchHeader.setBaseOffset(buffer, position, offset);
-                RecordBatchHeader.setPartitionLeaderEpoch(buffer, position, leaderEpoch);
-                if (cfg.logAppendTime()) {
-                    RecordBatchHeader.setLogAppendTime(buffer, position, now);
-                }
-                offset += h.lastOffsetDelta() + 1L;
-                position += h.sizeInBytes();
-            }
-            appendToActiveSegment(buffer, firstOffset, next, maxTimestamp, now);
-            indexAborted(view.active(), producerState.commit(update, next, true));
-            maybeFlushByMessages();
-            return new LogAppendInfo(firstOffset, next - 1, cfg.logAppendTime() ? now : RecordBatchHeader.NO_TIMESTAMP,
-                    view.logStartOffset(), count, false);
+            ByteBuffer buffer = LogAppender.stamp(records, write, leaderEpoch, cfg, now);
+            return write(buffer, write, now, cfg.logAppendTime() ? now : RecordBatchHeader.NO_TIMESTAMP);
         } finally {
             lock.unlock();
         }
@@ -509,44 +206,48 @@ public final class PartitionLog implements AutoCloseable {
     public LogAppendInfo appendAsFollower(ByteBuffer records) {
         lock.lock();
         try {
-            ensureWritable();
-            LogView v = view;
-            List<RecordBatchHeader> headers = BatchValidator.validateForFollower(records, v.logEndOffset(), config);
-            if (headers.isEmpty()) {
-                return new LogAppendInfo(-1L, -1L, RecordBatchHeader.NO_TIMESTAMP, v.logStartOffset(), 0, false);
+            local.ensureWritable();
+            LogAppender.Prepared prepared = LogAppender.forFollower(records, local.config(), producerState,
+                    local.view());
+            if (prepared instanceof LogAppender.Answer answer) {
+                return answer.info();
             }
-            ProducerStateManager.Update update = producerState.newUpdate();
-            long maxTimestamp = RecordBatchHeader.NO_TIMESTAMP;
-            int count = 0;
-            int batchPosition = records.position();
-            for (RecordBatchHeader h : headers) {
-                if (h.hasProducerId() && h.isControl()) {
-                    Optional<TxnMarker> marker = TxnMarker.parse(records, batchPosition, h);
-                    if (marker.isPresent()) {
-                        update.appendMarker(h, marker.get(), h.baseOffset(), h.maxTimestamp(), false);
-                    }
-                } else if (h.hasProducerId()) {
-                    update.appendUnchecked(h, h.baseOffset(), h.lastOffset(), h.maxTimestamp());
-                }
-                maxTimestamp = Math.max(maxTimestamp, h.maxTimestamp());
-                count += h.recordsCount();
-                batchPosition += h.sizeInBytes();
-            }
-            for (RecordBatchHeader h : headers) {
+            LogAppender.Write write = (LogAppender.Write) prepared;
+            for (RecordBatchHeader h : write.headers()) {
                 if (h.partitionLeaderEpoch() >= 0) {
                     assignLeaderEpoch(h.partitionLeaderEpoch(), h.baseOffset());
                 }
             }
-            long firstOffset = headers.get(0).baseOffset();
-            long next = headers.get(headers.size() - 1).lastOffset() + 1;
-            appendToActiveSegment(records, firstOffset, next, maxTimestamp, clock.millis());
-            indexAborted(view.active(), producerState.commit(update, next, true));
-            maybeFlushByMessages();
-            return new LogAppendInfo(firstOffset, next - 1, RecordBatchHeader.NO_TIMESTAMP, view.logStartOffset(),
-                    count, false);
+            return write(records, write, local.clock().millis(), RecordBatchHeader.NO_TIMESTAMP);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Under the lock: writes prepared batches, then commits their producer state and indexes aborted transactions. */
+    private LogAppendInfo write(ByteBuffer buffer, LogAppender.Write write, long now, long logAppendTime) {
+        local.append(buffer, write.firstOffset(), write.nextOffset(), write.maxTimestamp(), now);
+        indexAborted(local.view().active(), producerState.commit(write.update(), write.nextOffset(), true));
+        local.maybeFlushByMessages();
+        return new LogAppendInfo(write.firstOffset(), write.nextOffset() - 1, logAppendTime,
+                local.view().logStartOffset(), write.count(), false);
+    }
+
+    /**
+     * Writes the index entries of the transactions that markers just aborted, into {@code segment} (which holds the
+     * markers). Under the lock, after the append was written and the producer state committed.
+     */
+    private void indexAborted(LogSegment segment, List<CompletedTxn> completed) {
+        try {
+            for (CompletedTxn t : completed) {
+                if (t.aborted()) {
+                    segment.txnIndex().append(producerState.indexEntry(t));
+                }
+            }
+        } catch (IOException e) {
+            throw local.fail("Failed to write the transaction index of " + segment, e);
+        }
+        publishTxnState();
     }
 
     /** Under the lock. */
@@ -554,7 +255,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             leaderEpochs.assign(epoch, startOffset);
         } catch (IOException e) {
-            throw fail("Failed to checkpoint leader epoch " + epoch + " of " + dir, e);
+            throw local.fail("Failed to checkpoint leader epoch " + epoch + " of " + local.dir(), e);
         }
     }
 
@@ -570,12 +271,12 @@ public final class PartitionLog implements AutoCloseable {
         }
         lock.lock();
         try {
-            if (closed || offline) {
+            if (local.isClosedOrOffline()) {
                 return;
             }
-            leaderEpochs.assign(leaderEpoch, view.logEndOffset());
+            leaderEpochs.assign(leaderEpoch, local.view().logEndOffset());
         } catch (IOException e) {
-            fail("Failed to checkpoint leader epoch " + leaderEpoch + " of " + dir, e);
+            local.fail("Failed to checkpoint leader epoch " + leaderEpoch + " of " + local.dir(), e);
         } finally {
             lock.unlock();
         }
@@ -598,7 +299,7 @@ public final class PartitionLog implements AutoCloseable {
     public EpochEndOffset endOffsetForEpoch(int epoch) {
         lock.lock();
         try {
-            return leaderEpochs.endOffsetFor(epoch, view.logEndOffset());
+            return leaderEpochs.endOffsetFor(epoch, local.view().logEndOffset());
         } finally {
             lock.unlock();
         }
@@ -612,58 +313,6 @@ public final class PartitionLog implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    private static ByteBuffer copyOf(ByteBuffer records) {
-        ByteBuffer copy = ByteBuffer.allocate(records.remaining());
-        copy.put(records.duplicate()).flip();
-        return copy;
-    }
-
-    private void appendToActiveSegment(ByteBuffer batches, long firstOffset, long nextOffset, long maxTimestamp,
-                                       long now) {
-        LogSegment active = view.active();
-        try {
-            if (active.shouldRoll(config, batches.remaining(), maxTimestamp, nextOffset - 1, now)) {
-                active = roll(firstOffset, now);
-            }
-            active.append(batches);
-        } catch (IOException e) {
-            throw fail("Failed to append to " + active, e);
-        }
-        LogView v = view;
-        view = new LogView(v.segments(), v.logStartOffset(), nextOffset, active.size());
-    }
-
-    /** Makes a new active segment starting at {@code baseOffset}; the previous one is flushed in the background. */
-    private LogSegment roll(long baseOffset, long now) throws IOException {
-        long start = System.nanoTime();
-        LogView v = view;
-        LogSegment previous = v.active();
-        TreeMap<Long, LogSegment> segments = new TreeMap<>(v.segments());
-        if (previous.size() == 0) {
-            if (previous.baseOffset() == baseOffset) {
-                return previous;
-            }
-            // An empty active segment below a replicated gap holds nothing: replace it.
-            segments.remove(previous.baseOffset());
-            previous.renameToDeleted();
-            scheduleDelete(previous);
-        } else {
-            previous.onBecomeInactive();
-        }
-        ProducerSnapshotFile.write(dir, baseOffset, producerState.entries());
-        LogSegment segment = LogSegment.create(dir, baseOffset, config, now);
-        segments.put(baseOffset, segment);
-        long logStart = Math.max(v.logStartOffset(), segments.firstKey());
-        view = new LogView(Collections.unmodifiableNavigableMap(segments), logStart, v.logEndOffset(), 0);
-        if (logStart != v.logStartOffset()) {
-            leaderEpochs.truncateFromStart(logStart);
-        }
-        scheduleFlush(baseOffset);
-        log.info("{}: rolled new segment at offset {} in {} ms", dir, baseOffset,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-        return segment;
     }
 
     /**
@@ -686,88 +335,45 @@ public final class PartitionLog implements AutoCloseable {
      */
     public LogReadInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage,
                             boolean exactUpperBound) {
-        LogView v = view;
-        if (startOffset < v.logStartOffset() || startOffset > v.logEndOffset()) {
-            throw new OffsetOutOfRangeException("Offset " + startOffset + " is out of range for " + dir
-                    + ": the log holds offsets [" + v.logStartOffset() + ", " + v.logEndOffset() + ")");
-        }
-        LogSegment active = v.active();
-        FileSlice empty = new FileSlice(active.channel(), v.activeEndPosition(), 0);
-        if (startOffset == v.logEndOffset()) {
-            return new LogReadInfo(empty, v.logStartOffset(), v.logEndOffset());
-        }
-        try {
-            Map.Entry<Long, LogSegment> entry = v.segments().floorEntry(startOffset);
-            if (entry == null) {
-                entry = v.segments().firstEntry();
-            }
-            while (entry != null) {
-                LogSegment segment = entry.getValue();
-                FileSlice slice = segment.read(startOffset, maxBytes, v.endPosition(segment), maxOffsetExclusive,
-                        minOneMessage);
-                if (slice != null) {
-                    return new LogReadInfo(slice, v.logStartOffset(), v.logEndOffset(),
-                            exactUpperBound ? offsetAfter(v, segment, slice) : v.logEndOffset());
-                }
-                entry = v.segments().higherEntry(entry.getKey());
-            }
-        } catch (IOException e) {
-            throw new KafkaStorageException("Failed to read " + dir + " at offset " + startOffset + ": "
-                    + e.getMessage(), e);
-        }
-        return new LogReadInfo(empty, v.logStartOffset(), v.logEndOffset());
-    }
-
-    /** Base offset of the batch after {@code slice} (of {@code segment}), else of the next segment, else the log end. */
-    private static long offsetAfter(LogView v, LogSegment segment, FileSlice slice) throws IOException {
-        long position = slice.position() + slice.size();
-        if (position + RecordBatchHeader.HEADER_SIZE <= v.endPosition(segment)) {
-            ByteBuffer baseOffset = ByteBuffer.allocate(8);
-            while (baseOffset.hasRemaining()
-                    && segment.channel().read(baseOffset, position + baseOffset.position()) >= 0) {
-                // positional reads until the 8 bytes are in
-            }
-            return baseOffset.getLong(0);
-        }
-        Long nextSegment = v.segments().higherKey(segment.baseOffset());
-        return nextSegment != null ? nextSegment : v.logEndOffset();
+        return local.view().read(local.dir(), startOffset, maxBytes, maxOffsetExclusive, minOneMessage,
+                exactUpperBound);
     }
 
     public long logStartOffset() {
-        return view.logStartOffset();
+        return local.view().logStartOffset();
     }
 
     public long logEndOffset() {
-        return view.logEndOffset();
+        return local.view().logEndOffset();
     }
 
     /** Bytes in all segments. */
     public long size() {
-        return view.sizeInBytes();
+        return local.view().sizeInBytes();
     }
 
     public int segmentCount() {
-        return view.segments().size();
+        return local.view().segments().size();
     }
 
     /** The segments in offset order (a snapshot; do not modify them). */
     public List<LogSegment> segments() {
-        return List.copyOf(view.segments().values());
+        return List.copyOf(local.view().segments().values());
     }
 
     public Path dir() {
-        return dir;
+        return local.dir();
     }
 
     public LogConfig config() {
-        return config;
+        return local.config();
     }
 
     /** Offset below which the log is known to be on disk. */
     public long recoveryPoint() {
         lock.lock();
         try {
-            return recoveryPoint;
+            return local.recoveryPoint();
         } finally {
             lock.unlock();
         }
@@ -806,7 +412,7 @@ public final class PartitionLog implements AutoCloseable {
                 break;
             }
         }
-        return Math.min(highWatermark, Math.max(lso, view.logStartOffset()));
+        return Math.min(highWatermark, Math.max(lso, local.view().logStartOffset()));
     }
 
     /**
@@ -838,18 +444,7 @@ public final class PartitionLog implements AutoCloseable {
      * the one holding fetchOffset on, stopping once an entry shows that no later one can start below the bound.
      */
     public List<AbortedTxn> collectAbortedTransactions(long fetchOffset, long upperBoundOffset) {
-        List<AbortedTxn> out = new ArrayList<>();
-        if (upperBoundOffset <= fetchOffset) {
-            return out;
-        }
-        LogView v = view;
-        Long start = v.segments().floorKey(fetchOffset);
-        for (LogSegment segment : v.segments().tailMap(start == null ? v.segments().firstKey() : start, true).values()) {
-            if (segment.txnIndex().collect(fetchOffset, upperBoundOffset, out)) {
-                break;
-            }
-        }
-        return out;
+        return local.view().collectAbortedTransactions(fetchOffset, upperBoundOffset);
     }
 
     /**
@@ -857,22 +452,7 @@ public final class PartitionLog implements AutoCloseable {
      * (ListOffsets by timestamp), located via the time indexes and pinpointed by {@code scanner}.
      */
     public Optional<TimestampOffset> offsetForTimestamp(long targetTimestamp, BatchRecordScanner scanner) {
-        LogView v = view;
-        try {
-            for (LogSegment segment : v.segments().values()) {
-                if (segment.maxTimestampSoFar().timestamp() < targetTimestamp) {
-                    continue;
-                }
-                Optional<TimestampOffset> found = segment.findOffsetByTimestamp(targetTimestamp, v.logStartOffset(),
-                        v.endPosition(segment), scanner);
-                if (found.isPresent()) {
-                    return found;
-                }
-            }
-        } catch (IOException e) {
-            throw new KafkaStorageException("Failed to search " + dir + " by timestamp: " + e.getMessage(), e);
-        }
-        return Optional.empty();
+        return local.view().offsetForTimestamp(local.dir(), targetTimestamp, scanner);
     }
 
     /**
@@ -880,21 +460,7 @@ public final class PartitionLog implements AutoCloseable {
      * or empty if the log is empty.
      */
     public Optional<TimestampOffset> maxTimestampOffset(BatchRecordScanner scanner) {
-        LogView v = view;
-        if (v.logStartOffset() >= v.logEndOffset()) {
-            return Optional.empty();
-        }
-        LogSegment best = null;
-        for (LogSegment segment : v.segments().values()) {
-            if (best == null || segment.maxTimestampSoFar().timestamp() > best.maxTimestampSoFar().timestamp()) {
-                best = segment;
-            }
-        }
-        try {
-            return best.findMaxTimestampRecord(v.endPosition(best), scanner);
-        } catch (IOException e) {
-            throw new KafkaStorageException("Failed to search " + dir + " for its max timestamp: " + e.getMessage(), e);
-        }
+        return local.view().maxTimestampOffset(local.dir(), scanner);
     }
 
     /**
@@ -906,19 +472,18 @@ public final class PartitionLog implements AutoCloseable {
     public void deleteRecordsBefore(long offset) {
         lock.lock();
         try {
-            ensureWritable();
-            LogView v = view;
+            local.ensureWritable();
+            LogView v = local.view();
             if (offset > v.logEndOffset()) {
-                throw new OffsetOutOfRangeException("Cannot delete records before offset " + offset + " of " + dir
-                        + ": the log end offset is " + v.logEndOffset());
+                throw new OffsetOutOfRangeException("Cannot delete records before offset " + offset + " of "
+                        + local.dir() + ": the log end offset is " + v.logEndOffset());
             }
             if (offset <= v.logStartOffset()) {
                 return;
             }
-            int deletable = countSegmentsBelow(v, offset);
-            deleteOldestSegments(deletable, offset, "log start offset " + offset);
+            local.deleteOldestSegments(v.countSegmentsBelow(offset), offset, "log start offset " + offset);
         } catch (IOException e) {
-            throw fail("Failed to delete records before " + offset + " in " + dir, e);
+            throw local.fail("Failed to delete records before " + offset + " in " + local.dir(), e);
         } finally {
             lock.unlock();
         }
@@ -926,89 +491,27 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Deletes the oldest segments breaching retention.ms (by their largest timestamp) or retention.bytes (both only
-     * under {@code cleanup.policy} delete), or lying wholly below the log start offset. The active segment is never
-     * deleted.
+     * under {@code cleanup.policy} delete), or lying wholly below the log start offset; see {@link LogRetention}. The
+     * active segment is never deleted.
      *
      * @return number of segments deleted
      */
     public int deleteRetainedSegments(long nowMs) {
         lock.lock();
         try {
-            if (closed || offline) {
+            if (local.isClosedOrOffline()) {
                 return 0;
             }
-            LogView v = view;
-            LogConfig cfg = config;
-            List<LogSegment> candidates = new ArrayList<>(v.segments().values());
-            candidates.remove(candidates.size() - 1);
-            int byTime = 0;
-            if (cfg.retentionMs() >= 0 && cfg.cleanup().delete()) {
-                for (LogSegment s : candidates) {
-                    if (nowMs - s.largestTimestamp() <= cfg.retentionMs()) {
-                        break;
-                    }
-                    byTime++;
-                }
+            LogRetention.Deletion deletion = LogRetention.segmentsToDelete(local.view(), local.config(), nowMs);
+            if (deletion.count() > 0) {
+                local.deleteOldestSegments(deletion.count(), 0, deletion.reason());
             }
-            int bySize = 0;
-            if (cfg.retentionBytes() >= 0 && cfg.cleanup().delete()) {
-                long excess = v.sizeInBytes() - cfg.retentionBytes();
-                for (LogSegment s : candidates) {
-                    if (excess - s.size() < 0) {
-                        break;
-                    }
-                    excess -= s.size();
-                    bySize++;
-                }
-            }
-            int byStart = countSegmentsBelow(v, v.logStartOffset());
-            int count = Math.max(byTime, Math.max(bySize, byStart));
-            if (count > 0) {
-                String reason = byTime == count ? "retention.ms " + cfg.retentionMs()
-                        : bySize == count ? "retention.bytes " + cfg.retentionBytes() : "log start offset";
-                deleteOldestSegments(count, 0, reason);
-            }
-            return count;
+            return deletion.count();
         } catch (IOException e) {
-            throw fail("Failed to apply retention to " + dir, e);
+            throw local.fail("Failed to apply retention to " + local.dir(), e);
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Number of leading segments whose records all lie below {@code offset} (never the active one). */
-    private static int countSegmentsBelow(LogView v, long offset) {
-        int count = 0;
-        Long next;
-        for (Long base = v.segments().firstKey(); (next = v.segments().higherKey(base)) != null; base = next) {
-            if (next > offset) {
-                break;
-            }
-            count++;
-        }
-        return count;
-    }
-
-    private void deleteOldestSegments(int count, long minLogStart, String reason) throws IOException {
-        LogView v = view;
-        TreeMap<Long, LogSegment> remaining = new TreeMap<>(v.segments());
-        List<LogSegment> removed = new ArrayList<>();
-        for (int i = 0; i < count && remaining.size() > 1; i++) {
-            removed.add(remaining.pollFirstEntry().getValue());
-        }
-        long logStart = Math.max(Math.max(v.logStartOffset(), minLogStart), remaining.firstKey());
-        view = new LogView(Collections.unmodifiableNavigableMap(remaining), logStart, v.logEndOffset(),
-                v.activeEndPosition());
-        if (logStart != v.logStartOffset()) {
-            Checkpoints.writeLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE), logStart);
-            leaderEpochs.truncateFromStart(logStart);
-        }
-        for (LogSegment s : removed) {
-            log.info("{}: deleting segment {} ({})", dir, s.baseOffset(), reason);
-            s.renameToDeleted();
-            scheduleDelete(s);
-        }
-        ProducerSnapshotFile.deleteRange(dir, 0, remaining.firstKey());
     }
 
     /**
@@ -1018,12 +521,12 @@ public final class PartitionLog implements AutoCloseable {
      */
     public void truncateTo(long offset) {
         if (offset < 0) {
-            throw new IllegalArgumentException("Cannot truncate " + dir + " to negative offset " + offset);
+            throw new IllegalArgumentException("Cannot truncate " + local.dir() + " to negative offset " + offset);
         }
         lock.lock();
         try {
-            ensureWritable();
-            LogView v = view;
+            local.ensureWritable();
+            LogView v = local.view();
             if (offset >= v.logEndOffset()) {
                 return;
             }
@@ -1031,35 +534,17 @@ public final class PartitionLog implements AutoCloseable {
                 truncateFullyAndStartAt(offset);
                 return;
             }
-            truncations++;
+            local.startTruncation();
             lowerCleanerCheckpoint(offset);
-            TreeMap<Long, LogSegment> remaining = new TreeMap<>(v.segments());
-            List<LogSegment> removed = new ArrayList<>();
-            while (remaining.lastKey() >= offset) {
-                removed.add(remaining.pollLastEntry().getValue());
-            }
-            LogSegment active = remaining.lastEntry().getValue();
-            if (active != v.active()) {
-                active.resizeIndexes(config.segmentIndexBytes());
-            }
-            active.truncateTo(offset);
-            long logEnd = active.readNextOffset();
-            view = new LogView(Collections.unmodifiableNavigableMap(remaining), v.logStartOffset(), logEnd,
-                    active.size());
-            for (LogSegment s : removed) {
-                s.renameToDeleted();
-                scheduleDelete(s);
-            }
-            if (recoveryPoint > logEnd) {
-                recoveryPoint = logEnd;
-                Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), recoveryPoint);
-            }
+            long logEnd = local.truncateSegmentsTo(offset);
             // The log end, not offset: truncation is batch-aligned and may have removed records below offset.
             leaderEpochs.truncateFromEnd(logEnd);
-            rebuildProducerState();
-            log.info("{}: truncated to offset {}, log end offset now {}", dir, offset, logEnd);
+            LogView truncated = local.view();
+            LogLoader.rebuildProducerState(local.dir(), truncated, producerState, truncated.logEndOffset());
+            publishTxnState();
+            log.info("{}: truncated to offset {}, log end offset now {}", local.dir(), offset, logEnd);
         } catch (IOException e) {
-            throw fail("Failed to truncate " + dir + " to " + offset, e);
+            throw local.fail("Failed to truncate " + local.dir() + " to " + offset, e);
         } finally {
             lock.unlock();
         }
@@ -1068,42 +553,30 @@ public final class PartitionLog implements AutoCloseable {
     /** Deletes all segments and producer state and restarts the log, empty, at {@code offset}. */
     public void truncateFullyAndStartAt(long offset) {
         if (offset < 0) {
-            throw new IllegalArgumentException("Cannot restart " + dir + " at negative offset " + offset);
+            throw new IllegalArgumentException("Cannot restart " + local.dir() + " at negative offset " + offset);
         }
         lock.lock();
         try {
-            ensureWritable();
-            truncations++;
+            local.ensureWritable();
+            local.startTruncation();
             lowerCleanerCheckpoint(offset);
-            LogView v = view;
-            for (LogSegment s : v.segments().values()) {
-                s.renameToDeleted();
-                scheduleDelete(s);
-            }
-            TreeMap<Long, LogSegment> segments = new TreeMap<>();
-            LogSegment segment = LogSegment.create(dir, offset, config, clock.millis());
-            segments.put(offset, segment);
-            view = new LogView(Collections.unmodifiableNavigableMap(segments), offset, offset, 0);
-            recoveryPoint = offset;
-            Checkpoints.writeLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE), offset);
-            Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), offset);
-            ProducerSnapshotFile.deleteRange(dir, 0, Long.MAX_VALUE);
+            local.restartAt(offset);
             producerState.reset(Map.of(), offset);
             publishTxnState();
             leaderEpochs.clear();
-            log.info("{}: truncated fully, log restarts at offset {}", dir, offset);
+            log.info("{}: truncated fully, log restarts at offset {}", local.dir(), offset);
         } catch (IOException e) {
-            throw fail("Failed to restart " + dir + " at " + offset, e);
+            throw local.fail("Failed to restart " + local.dir() + " at " + offset, e);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Records read and cleaned by the cleaner at or after {@code offset} are gone: they count as dirty again. */
+    /** Under the lock: records cleaned at or after {@code offset} are gone, so they count as dirty again. */
     private void lowerCleanerCheckpoint(long offset) throws IOException {
         if (cleanerCheckpoint > offset) {
             cleanerCheckpoint = offset;
-            Checkpoints.writeLong(dir.resolve(LogFileNames.CLEANER_CHECKPOINT_FILE), offset);
+            Checkpoints.writeLong(local.dir().resolve(LogFileNames.CLEANER_CHECKPOINT_FILE), offset);
         }
     }
 
@@ -1123,10 +596,11 @@ public final class PartitionLog implements AutoCloseable {
         long bound = cleanableUpperBound.getAsLong();
         lock.lock();
         try {
-            if (closed || offline) {
+            if (local.isClosedOrOffline()) {
                 return null;
             }
-            return new CleanerSnapshot(view, truncations, cleanerCheckpoint, producerState.entries(), bound);
+            return new CleanerSnapshot(local.view(), local.truncations(), cleanerCheckpoint, producerState.entries(),
+                    bound);
         } finally {
             lock.unlock();
         }
@@ -1152,13 +626,13 @@ public final class PartitionLog implements AutoCloseable {
     void updateCleanerCheckpoint(long offset) {
         lock.lock();
         try {
-            if (closed || offline) {
+            if (local.isClosedOrOffline()) {
                 return;
             }
             cleanerCheckpoint = offset;
-            Checkpoints.writeLong(dir.resolve(LogFileNames.CLEANER_CHECKPOINT_FILE), offset);
+            Checkpoints.writeLong(local.dir().resolve(LogFileNames.CLEANER_CHECKPOINT_FILE), offset);
         } catch (IOException e) {
-            throw fail("Failed to checkpoint the cleaner offset of " + dir, e);
+            throw local.fail("Failed to checkpoint the cleaner offset of " + local.dir(), e);
         } finally {
             lock.unlock();
         }
@@ -1175,121 +649,22 @@ public final class PartitionLog implements AutoCloseable {
      *         or rewrote a source, or the log was closed); the caller then discards {@code cleaned}
      */
     boolean replaceSegments(List<LogSegment> sources, LogSegment cleaned, long end, long generation) {
-        lock.lock();
-        try {
-            if (closed || offline || generation != truncations) {
-                return false;
-            }
-            LogView v = view;
-            for (LogSegment s : sources) {
-                if (v.segments().get(s.baseOffset()) != s || s == v.active()) {
-                    return false;
-                }
-            }
-            Long next = v.segments().higherKey(sources.get(sources.size() - 1).baseOffset());
-            if (next == null || next != end || sources.get(0).baseOffset() != cleaned.baseOffset()) {
-                return false;
-            }
-            SegmentSwap.commit(dir, cleaned, end);
-            for (LogSegment s : sources) {
-                s.renameToDeleted();
-            }
-            SegmentSwap.complete(dir, cleaned);
-            TreeMap<Long, LogSegment> segments = new TreeMap<>(v.segments());
-            sources.forEach(s -> segments.remove(s.baseOffset()));
-            segments.put(cleaned.baseOffset(), cleaned);
-            view = new LogView(Collections.unmodifiableNavigableMap(segments), v.logStartOffset(), v.logEndOffset(),
-                    v.activeEndPosition());
-            sources.forEach(this::scheduleDelete);
-            return true;
-        } catch (IOException e) {
-            throw fail("Failed to swap cleaned segment " + cleaned.baseOffset() + " into " + dir, e);
-        } finally {
-            lock.unlock();
-        }
+        return local.replaceSegments(sources, cleaned, end, generation);
     }
 
     /** Applies new settings to future appends, rolls, retention and flushes. */
     public void updateConfig(LogConfig newConfig) {
-        lock.lock();
-        try {
-            config = newConfig;
-            for (LogSegment s : view.segments().values()) {
-                s.updateConfig(newConfig);
-            }
-        } finally {
-            lock.unlock();
-        }
+        local.updateConfig(newConfig);
     }
 
     /** Fsyncs everything appended so far and checkpoints the recovery point. */
     public void flush() {
-        flushUpTo(view.logEndOffset());
+        local.flush();
     }
 
     /** Flushes if {@code flush.ms} has passed since the last flush (called periodically). */
     void flushIfDue(long nowMs) {
-        if (nowMs - lastFlushMs >= config.flushMs()) {
-            flush();
-        }
-    }
-
-    private void maybeFlushByMessages() {
-        if (view.logEndOffset() - recoveryPoint >= config.flushIntervalMessages()) {
-            flush();
-        }
-    }
-
-    /** Fsyncs the segments holding offsets below {@code offset} and advances the recovery point to it. */
-    void flushUpTo(long offset) {
-        List<LogSegment> toFlush = new ArrayList<>();
-        long generation;
-        lock.lock();
-        try {
-            if (closed || offline || offset <= recoveryPoint) {
-                return;
-            }
-            NavigableMap<Long, LogSegment> segments = view.segments();
-            for (Map.Entry<Long, LogSegment> e : segments.entrySet()) {
-                Long next = segments.higherKey(e.getKey());
-                if (e.getKey() < offset && (next == null || next > recoveryPoint)) {
-                    toFlush.add(e.getValue());
-                }
-            }
-            generation = truncations;
-        } finally {
-            lock.unlock();
-        }
-        try {
-            synchronized (flushLock) {
-                for (LogSegment s : toFlush) {
-                    s.flush();
-                }
-            }
-        } catch (IOException e) {
-            lock.lock();
-            try {
-                throw fail("Failed to flush " + dir, e);
-            } finally {
-                lock.unlock();
-            }
-        }
-        lock.lock();
-        try {
-            if (closed || generation != truncations) {
-                return;
-            }
-            long point = Math.min(offset, view.logEndOffset());
-            if (point > recoveryPoint) {
-                recoveryPoint = point;
-                Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), point);
-            }
-            lastFlushMs = clock.millis();
-        } catch (IOException e) {
-            throw fail("Failed to checkpoint the recovery point of " + dir, e);
-        } finally {
-            lock.unlock();
-        }
+        local.flushIfDue(nowMs);
     }
 
     /**
@@ -1298,41 +673,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            LogView v = view;
-            if (offline) {
-                for (LogSegment s : v.segments().values()) {
-                    s.closeHandles();
-                }
-                return;
-            }
-            synchronized (flushLock) {
-                for (LogSegment s : v.segments().values()) {
-                    if (v.segments().higherKey(s.baseOffset()) == null
-                            || v.segments().higherKey(s.baseOffset()) > recoveryPoint) {
-                        s.flush();
-                    }
-                }
-            }
-            ProducerSnapshotFile.write(dir, v.logEndOffset(), producerState.entries());
-            for (LogSegment s : v.segments().values()) {
-                s.close();
-            }
-            recoveryPoint = v.logEndOffset();
-            Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), recoveryPoint);
-            Checkpoints.writeLong(dir.resolve(LogFileNames.LOG_START_OFFSET_FILE), v.logStartOffset());
-            Checkpoints.writeAtomically(dir.resolve(LogFileNames.CLEAN_SHUTDOWN_FILE), ByteBuffer.allocate(0));
-        } catch (IOException e) {
-            offline = true;
-            throw new KafkaStorageException("Failed to close " + dir + " cleanly: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+        local.close();
     }
 
     /**
@@ -1340,89 +681,11 @@ public final class PartitionLog implements AutoCloseable {
      * cannot resurrect it), then closes and removes the files after {@code file.delete.delay.ms}.
      */
     public void delete() {
-        lock.lock();
-        try {
-            if (closed && !Files.exists(dir)) {
-                return;
-            }
-            closed = true;
-            LogView v = view;
-            Path target = dir.resolveSibling(dir.getFileName() + "." + UUID.randomUUID().toString().replace("-", "")
-                    + LogFileNames.DELETE_DIR_SUFFIX);
-            Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
-            Checkpoints.fsyncDirectory(target.getParent());
-            log.info("{}: partition deleted, files moved to {}", dir, target);
-            dir = target;
-            List<LogSegment> segments = List.copyOf(v.segments().values());
-            schedule(() -> {
-                for (LogSegment s : segments) {
-                    s.closeHandles();
-                }
-                Dirs.deleteRecursively(target);
-            }, config.fileDeleteDelayMs(), "delete " + target);
-        } catch (IOException e) {
-            throw new KafkaStorageException("Failed to delete " + dir + ": " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void ensureWritable() {
-        if (offline) {
-            throw new KafkaStorageException("Log " + dir + " is offline after an I/O error");
-        }
-        if (closed) {
-            throw new KafkaStorageException("Log " + dir + " is closed");
-        }
-    }
-
-    /** Takes the log offline after a failed write: its files may no longer match its in-memory state. */
-    private KafkaStorageException fail(String message, IOException e) {
-        offline = true;
-        log.error("{}; log {} is now offline", message, dir, e);
-        return new KafkaStorageException(message + ": " + e.getMessage(), e);
-    }
-
-    private void scheduleFlush(long offset) {
-        try {
-            scheduler.execute(() -> {
-                try {
-                    flushUpTo(offset);
-                } catch (RuntimeException e) {
-                    log.error("{}: background flush up to offset {} failed", dir, offset, e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            log.debug("{}: scheduler is shut down, leaving the flush to close()", dir);
-        }
-    }
-
-    /** Closes and removes a renamed segment once readers that might still hold its channel are done. */
-    private void scheduleDelete(LogSegment segment) {
-        schedule(segment::closeAndDelete, config.fileDeleteDelayMs(), "delete " + segment.logFile());
-    }
-
-    private interface IoTask {
-        void run() throws IOException;
-    }
-
-    private void schedule(IoTask task, long delayMs, String description) {
-        Runnable runnable = () -> {
-            try {
-                task.run();
-            } catch (IOException | RuntimeException e) {
-                log.warn("{}: {} failed (files are removed on next open)", dir, description, e);
-            }
-        };
-        try {
-            scheduler.schedule(runnable, delayMs, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            runnable.run();
-        }
+        local.delete();
     }
 
     @Override
     public String toString() {
-        return "PartitionLog(" + dir + ")";
+        return "PartitionLog(" + local.dir() + ")";
     }
 }

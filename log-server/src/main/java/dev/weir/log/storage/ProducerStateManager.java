@@ -63,6 +63,12 @@ public final class ProducerStateManager {
         return ongoing.isEmpty() ? OptionalLong.empty() : OptionalLong.of(ongoing.firstKey());
     }
 
+    /** The transaction index entry of aborted transaction {@code t}, just after its marker was committed here. */
+    AbortedTxn indexEntry(CompletedTxn t) {
+        return new AbortedTxn(t.producerId(), t.firstOffset(), t.lastOffset(),
+                firstOngoingOffset().orElse(t.lastOffset() + 1));
+    }
+
     /** Ongoing and unreplicated completed transactions, by first offset (a copy). */
     List<UnstableTxn> unstable() {
         List<UnstableTxn> out = new ArrayList<>(ongoing.size() + unreplicated.size());

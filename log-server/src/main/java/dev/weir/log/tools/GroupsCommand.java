@@ -82,21 +82,10 @@ public final class GroupsCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        quietClientLogs();
+        ToolLogging.quietClientLogs("weir.groups.client.logs");
         System.exit(execute(args, System.out, System.err));
     }
 
-    /**
-     * The tool reports failures itself; kafka-clients' own warnings (a reconnect attempt every few
-     * hundred ms while the broker is down) would bury its message. WEIR_JVM_OPTS=-Dweir.groups.client.logs=WARN
-     * brings them back.
-     */
-    private static void quietClientLogs() {
-        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger logger) {
-            logger.setLevel(ch.qos.logback.classic.Level.toLevel(
-                    System.getProperty("weir.groups.client.logs", "ERROR"), ch.qos.logback.classic.Level.ERROR));
-        }
-    }
 
     /** Runs a command line and returns its exit code; {@link #main} minus the System.exit. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {

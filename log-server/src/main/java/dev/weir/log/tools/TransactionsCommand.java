@@ -104,17 +104,10 @@ public final class TransactionsCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        quietClientLogs();
+        ToolLogging.quietClientLogs("weir.transactions.client.logs");
         System.exit(execute(args, System.out, System.err));
     }
 
-    /** As in {@code weir groups}: WEIR_JVM_OPTS=-Dweir.transactions.client.logs=WARN brings client logs back. */
-    private static void quietClientLogs() {
-        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger logger) {
-            logger.setLevel(ch.qos.logback.classic.Level.toLevel(
-                    System.getProperty("weir.transactions.client.logs", "ERROR"), ch.qos.logback.classic.Level.ERROR));
-        }
-    }
 
     /** Runs a command line and returns its exit code; {@link #main} minus the System.exit. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {

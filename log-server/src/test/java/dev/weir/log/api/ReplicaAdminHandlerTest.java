@@ -30,12 +30,14 @@ import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData.Lis
 import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData.OngoingPartitionReassignment;
 import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The wire shapes of the replica admin APIs over a metadata store that applies {@link MetadataChanges}
  * in memory: what is listed, what is left out, which error each partition gets.
  */
+@Tag("fast")
 class ReplicaAdminHandlerTest {
     /** Brokers 1-4; topic "t": partition 0 led by 1 on [1,2,3], partition 1 led by 3 (not preferred) on [2,3,1]. */
     private final AtomicReference<MetadataImage> image = new AtomicReference<>(initial());

@@ -48,7 +48,9 @@ import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -59,6 +61,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the three replicas end byte-identical on disk. Failover times (kill to the first acknowledgement of a
  * record sent after the kill) are printed, bounded only by {@link #FAILOVER_BOUND}.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
+@Tag("process")
 class ClusterFaultTest {
     private static final String TOPIC = "faults";
     private static final int PARTITIONS = 3;

@@ -36,7 +36,9 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,6 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (names, partition counts, ids), their configs, a group's committed offsets and the records all come
  * back.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@Tag("process")
 class ColdRestartTest {
     private static final String EVENTS = "cold-events";
     private static final String COMPACTED = "cold-compacted";

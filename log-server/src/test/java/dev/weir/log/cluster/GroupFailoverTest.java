@@ -20,10 +20,12 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The group coordinator moves with the leadership of its __consumer_offsets partition, offsets included. */
+@Tag("cluster")
 class GroupFailoverTest {
     @TempDir
     Path dir;

@@ -18,9 +18,11 @@ import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The pure metadata changes: reassignments, admin leader elections, and leadership when brokers come and go. */
+@Tag("fast")
 class MetadataChangesTest {
     private static final TopicPartition TP = new TopicPartition("t", 0);
     private static final Predicate<TopicImage> CLEAN = t -> false;

@@ -66,7 +66,9 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -91,6 +93,8 @@ import org.junit.jupiter.api.io.TempDir;
  * so that "rejoins as follower" is what the test observes. Broker k runs on host k, so node ids and
  * host numbers coincide.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
+@Tag("root")
 class NetworkPartitionTest {
     private static final String TOPIC = "partitioned";
     private static final TopicPartition TP = new TopicPartition(TOPIC, 0);

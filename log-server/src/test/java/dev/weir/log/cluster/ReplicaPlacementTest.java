@@ -16,6 +16,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * leaders within one of each other, even replica counts for whole rounds, racks), Kafka's documented
  * 5-broker layout, and the errors.
  */
+@Tag("fast")
 class ReplicaPlacementTest {
 
     private static List<BrokerSlot> brokers(int n) {

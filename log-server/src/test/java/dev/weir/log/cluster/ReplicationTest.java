@@ -32,10 +32,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Three in-process brokers replicating through the Kafka protocol, driven by stock kafka-clients. */
+@Tag("cluster")
 class ReplicationTest {
     @TempDir
     Path dir;

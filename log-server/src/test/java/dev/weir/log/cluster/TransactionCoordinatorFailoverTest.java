@@ -37,7 +37,9 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,6 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * is visible. {@code __transaction_state} is replicated to all three brokers, which is what lets another
  * broker take the coordination over.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@Tag("process")
 class TransactionCoordinatorFailoverTest {
     private static final String TOPIC = "txn-failover";
     private static final String TXN_ID = "failover-id";

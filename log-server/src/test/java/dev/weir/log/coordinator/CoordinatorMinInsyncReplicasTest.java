@@ -11,9 +11,9 @@ import dev.weir.log.group.GroupOperations.CommitParams;
 import dev.weir.log.group.GroupOperations.PartitionCommit;
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.protocol.KeyValueBatches;
+import dev.weir.log.replica.AppendResult;
 import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.storage.AppendOrigin;
-import dev.weir.log.storage.LogAppendInfo;
 import dev.weir.log.txn.ProducerIdAllocator;
 import dev.weir.log.txn.TransactionCoordinator;
 import dev.weir.log.txn.TxnConfig;
@@ -32,6 +32,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * TransactionStateManager map NOT_ENOUGH_REPLICAS so); a write the ISR does not acknowledge in time gets
  * REQUEST_TIMED_OUT for an offset commit and COORDINATOR_NOT_AVAILABLE for a transaction's state.
  */
+@Tag("fast")
 class CoordinatorMinInsyncReplicasTest {
     private static final TopicPartition T0 = new TopicPartition("t", 0);
     private static final long WRITE_TIMEOUT_MS = 300;
@@ -94,7 +96,7 @@ class CoordinatorMinInsyncReplicasTest {
                 () -> replicas.appendRecords(T0, batch("refused"), ReplicaManager.ACKS_ALL, 1_000, AppendOrigin.CLIENT));
         assertEquals(0, logEnd(T0), "nothing was written");
 
-        LogAppendInfo acksOne = replicas.appendRecords(T0, batch("accepted"), (short) 1, 1_000, AppendOrigin.CLIENT)
+        AppendResult acksOne = replicas.appendRecords(T0, batch("accepted"), (short) 1, 1_000, AppendOrigin.CLIENT)
                 .getNow(null);
         assertEquals(0, acksOne.firstOffset(), "acks=1 does not wait for the ISR: done at once");
     }
@@ -137,7 +139,7 @@ class CoordinatorMinInsyncReplicasTest {
         start(Map.of("replica.lag.time.max.ms", String.valueOf(TimeUnit.HOURS.toMillis(1))), 2);
         broker.metadata().createTopic("r", PARTITIONS, 2, Map.of());
         int ledHere = broker.replicas().partition(new TopicPartition("r", 0)).orElseThrow().isLeader() ? 0 : 1;
-        CompletableFuture<LogAppendInfo> produced = broker.replicas().appendRecords(new TopicPartition("r", ledHere),
+        CompletableFuture<AppendResult> produced = broker.replicas().appendRecords(new TopicPartition("r", ledHere),
                 batch("x"), ReplicaManager.ACKS_ALL, WRITE_TIMEOUT_MS, AppendOrigin.CLIENT);
         CompletionException failure = assertThrows(CompletionException.class, produced::join);
         assertTrue(failure.getCause() instanceof TimeoutException, "REQUEST_TIMED_OUT for a producer: " + failure);

@@ -7,48 +7,23 @@ import dev.weir.log.replica.FetchPurgatory;
 import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogManager;
+import dev.weir.log.testing.MutableClock;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What a coordinator test runs its coordinators on: broker 1 alone, with a real metadata store, logs and replica
- * manager over a directory, no network, and a clock the test moves ({@link #now}). The test creates its
+ * manager over a directory, no network, and a clock the test moves ({@link #clock}). The test creates its
  * coordinators over {@link #metadata()} and {@link #replicas()}, closes them before {@link #restart} or
  * {@link #close}, and creates them again after a restart.
  */
 public final class CoordinatorTestBroker implements AutoCloseable {
-    /** The time every log and coordinator of this broker sees, in epoch milliseconds. */
-    public final AtomicLong now = new AtomicLong(1_000_000);
-    public final Clock clock = new Clock() {
-        @Override
-        public long millis() {
-            return now.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    };
+    /** The time every log and coordinator of this broker sees; moved by the test. */
+    public final MutableClock clock = new MutableClock(1_000_000);
     private final Path dir;
     private final Map<String, String> overrides;
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);

@@ -13,9 +13,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** One shard's work runs in order and never concurrently with itself; a busy shard does not hold up another. */
+@Tag("fast")
 class SerialExecutorTest {
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
 

@@ -38,6 +38,7 @@ import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * describes and deletes groups and reads, alters and deletes their offsets; offsets of a deleted
  * topic disappear.
  */
+@Tag("fast")
 class CommittedOffsetsTest {
     private static final int PARTITIONS = 3;
     private static final int PER_PARTITION = 10;

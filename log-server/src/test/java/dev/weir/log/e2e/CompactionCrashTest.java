@@ -41,8 +41,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,6 +54,8 @@ import org.junit.jupiter.api.io.TempDir;
  * its last acknowledged version or a later one, each key's versions rise with its offsets (nothing resurrected or
  * duplicated), and no cleaner leftovers remain.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@Tag("process")
 class CompactionCrashTest {
     private static final String TOPIC = "compacted-crash";
     private static final int KEYS = 200;

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * split among members, and a member that joins, leaves, is killed (stops heartbeating) or restarts as
  * a static member moves partitions exactly as Kafka's coordinator would.
  */
+@Tag("fast")
 class ConsumerGroupTest {
     private static final int PARTITIONS = 6;
     /** Short sessions so that a killed member is noticed quickly. */

@@ -39,8 +39,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,6 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  * sending: after a restart over the same directory every acknowledged record is at its acknowledged
  * offset, and the logs are dense, in send order and free of duplicates.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@Tag("process")
 class CrashRecoveryTest {
     private static final String TOPIC = "crash";
     private static final int PARTITIONS = 3;

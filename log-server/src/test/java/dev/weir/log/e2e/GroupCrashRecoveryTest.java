@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -24,13 +25,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Committed offsets survive SIGKILL of the broker process: after a restart over the same directory the
  * coordinator loads them from {@code __consumer_offsets} and the group resumes after them.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@Tag("process")
 class GroupCrashRecoveryTest {
     private static final String TOPIC = "crash-offsets";
     private static final int PARTITIONS = 2;

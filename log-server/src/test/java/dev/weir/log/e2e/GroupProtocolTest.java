@@ -34,6 +34,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * members are fenced, mismatched protocols and oversized metadata are refused, and the group is
  * unchanged afterwards.
  */
+@Tag("fast")
 class GroupProtocolTest {
     private static final String TOPIC = "raw-groups";
     private static final byte[] METADATA = {0, 1, 2, 3};

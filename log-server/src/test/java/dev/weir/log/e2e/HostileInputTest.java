@@ -42,6 +42,7 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,6 +55,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * abuse accumulates; every test ends by checking that well-behaved clients are still served and that
  * the records written before any abuse are intact.
  */
+@Tag("fast")
 class HostileInputTest {
     private static final Duration CLOSE_WITHIN = Duration.ofSeconds(5);
     private static final String BASELINE = "baseline";

@@ -29,6 +29,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * as {@code bin/kafka-topics.sh} and friends would run it: kafka-topics, kafka-configs and the
  * console producer and consumer (by partition and offset: Weir has no consumer groups yet).
  */
+@Tag("process")
 class KafkaCliToolsTest {
     private static final long TIMEOUT_SECONDS = 60;
 

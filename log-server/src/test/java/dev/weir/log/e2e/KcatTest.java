@@ -34,6 +34,7 @@ import org.apache.kafka.common.record.internal.FileRecords;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,6 +44,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * kcat (librdkafka) as a peer: metadata, produce with keys, headers and every codec, consume from
  * absolute and relative offsets, and interoperation with kafka-clients in both directions.
  */
+@Tag("process")
 class KcatTest {
     private static final Path KCAT = Path.of("/usr/bin/kcat");
     private static final long TIMEOUT_SECONDS = 30;

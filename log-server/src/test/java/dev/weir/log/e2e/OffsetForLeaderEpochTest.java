@@ -33,6 +33,7 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and consumers alike, the current-leader-epoch fence, and kafka-clients' consumer validating its position with it
  * after the leader epoch moved.
  */
+@Tag("fast")
 class OffsetForLeaderEpochTest {
     private static final String TOPIC = "epochs";
     private static final TopicPartition TP = new TopicPartition(TOPIC, 0);

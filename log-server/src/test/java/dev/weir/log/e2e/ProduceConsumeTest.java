@@ -21,10 +21,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** kafka-clients' idempotent producer and an assign/seek consumer against an in-process broker. */
+@Tag("fast")
 class ProduceConsumeTest {
     @TempDir
     Path dir;

@@ -55,6 +55,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,6 +66,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * DeleteRecords, long-poll fetch, and segment roll plus size-based retention. One broker serves the
  * class (retention checks every 500 ms); each test uses its own topic.
  */
+@Tag("fast")
 class RecordsTest {
     @TempDir
     static Path dir;

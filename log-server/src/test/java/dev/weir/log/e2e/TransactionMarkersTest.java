@@ -29,6 +29,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * WriteTxnMarkers, read by kafka-clients consumers under both isolation levels, across a restart, and described with
  * Admin#describeProducers.
  */
+@Tag("fast")
 class TransactionMarkersTest {
     static final String TOPIC = "txn";
     static final TopicPartition TP = new TopicPartition(TOPIC, 0);

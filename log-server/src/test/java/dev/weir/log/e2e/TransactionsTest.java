@@ -31,6 +31,7 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * consume-transform-produce loop with {@code sendOffsetsToTransaction}, and a transaction aborted by the
  * coordinator when it outlives its timeout. Each test uses its own topics and transactional ids.
  */
+@Tag("fast")
 class TransactionsTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 

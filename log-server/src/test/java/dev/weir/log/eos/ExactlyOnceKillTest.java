@@ -31,7 +31,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,6 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * it processes, every fourth time while it starts) and restarted, again and again, until it has processed all 100,000 input records. The output topic, read
  * with read_committed, must then hold the transformed record of every input record exactly once.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@Tag("process")
 class ExactlyOnceKillTest {
     private static final int RECORDS = 100_000;
     private static final String INPUT = "eos-input";

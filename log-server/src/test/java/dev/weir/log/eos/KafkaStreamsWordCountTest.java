@@ -36,7 +36,9 @@ import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -52,6 +54,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>kafka-streams 4.4.0 (the pinned kafka-clients' version) is not on Maven Central, so Streams is {@code 4.3.1} with its
  * own kafka-clients in the child JVM (see the parent pom's {@code kafka.streams.version}).
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@Tag("process")
 class KafkaStreamsWordCountTest {
     private static final int LINES = 3_000;
     private static final List<String> VOCABULARY = List.of(

@@ -28,6 +28,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clock the test moves: offset retention, offsets of deleted topics, and reloading groups from
  * {@code __consumer_offsets} when a coordinator starts.
  */
+@Tag("fast")
 class GroupCoordinatorTest {
     private static final long RETENTION_MS = 60_000;
     /** Long enough that no session check fires during a test, even when the clock jumps. */
@@ -89,13 +91,13 @@ class GroupCoordinatorTest {
     @Test
     void offsetsOfASimpleGroupExpireByCommitTimeAndTheGroupGoesWithThem() {
         commit("simple", -1, "", tp("t", 0), 5);
-        broker.now.addAndGet(RETENTION_MS / 2);
+        broker.clock.advance(RETENTION_MS / 2);
         commit("simple", -1, "", tp("t", 1), 7);
-        broker.now.addAndGet(RETENTION_MS / 2);
+        broker.clock.advance(RETENTION_MS / 2);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 1)), coordinator.fetchOffsets("simple", null).offsets().keySet());
 
-        broker.now.addAndGet(RETENTION_MS);
+        broker.clock.advance(RETENTION_MS);
         coordinator.runRetentionNow();
         assertEquals(Map.of(), coordinator.fetchOffsets("simple", null).offsets());
         assertTrue(coordinator.listGroups(List.of(), List.of()).groups().isEmpty(), "the empty group is removed");
@@ -109,17 +111,17 @@ class GroupCoordinatorTest {
     void anEmptyConsumerGroupsOffsetsExpireOnlyOnceItHasBeenEmptyForTheRetentionPeriod() {
         JoinResult joined = joinAndSync("consumers", subscription("t"));
         commit("consumers", joined.generationId(), joined.memberId(), tp("t", 0), 3);
-        broker.now.addAndGet(RETENTION_MS * 2);
+        broker.clock.advance(RETENTION_MS * 2);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("consumers", null).offsets().keySet(),
                 "a stable group keeps the offsets of topics it subscribes to, however old");
 
         coordinator.leave("consumers", List.of(new LeavingMember(joined.memberId(), null)));
         assertEquals("Empty", coordinator.describe("consumers").state());
-        broker.now.addAndGet(RETENTION_MS - 1);
+        broker.clock.advance(RETENTION_MS - 1);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("consumers", null).offsets().keySet());
-        broker.now.addAndGet(1);
+        broker.clock.advance(1);
         coordinator.runRetentionNow();
         assertEquals(Map.of(), coordinator.fetchOffsets("consumers", null).offsets());
         assertEquals(ErrorCode.GROUP_ID_NOT_FOUND, coordinator.describe("consumers").error());
@@ -130,7 +132,7 @@ class GroupCoordinatorTest {
         JoinResult joined = joinAndSync("readers", subscription("t"));
         commit("readers", joined.generationId(), joined.memberId(), tp("t", 0), 3);
         commit("readers", joined.generationId(), joined.memberId(), tp("u", 0), 4);
-        broker.now.addAndGet(RETENTION_MS);
+        broker.clock.advance(RETENTION_MS);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("readers", null).offsets().keySet());
     }

@@ -8,8 +8,10 @@ import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("fast")
 class FrameDecoderTest {
     private final List<ByteBuffer> frames = new ArrayList<>();
     private final FrameDecoder decoder = new FrameDecoder(1000, frames::add);

@@ -1,5 +1,6 @@
 package dev.weir.log.protocol;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
@@ -49,9 +51,11 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.RequestUtils;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("fast")
 class InterBrokerClientTest {
     private static final Duration NO_HANG = Duration.ofSeconds(15);
 
@@ -190,7 +194,12 @@ class InterBrokerClientTest {
 
     @Test
     void closeFromAnotherThreadAbortsABlockedCall() throws Exception {
-        try (FakeServer server = new FakeServer((in, out) -> drain(in))) {
+        AtomicBoolean requestArrived = new AtomicBoolean();
+        try (FakeServer server = new FakeServer((in, out) -> {
+            in.readInt(); // a request's size: the client has sent it and waits for an answer that never comes
+            requestArrived.set(true);
+            drain(in);
+        })) {
             InterBrokerClient client = server.client(60_000);
             CompletableFuture<Throwable> failure = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -200,7 +209,7 @@ class InterBrokerClientTest {
                     return t;
                 }
             });
-            Thread.sleep(300);
+            await().atMost(Duration.ofSeconds(10)).untilTrue(requestArrived);
             client.close();
             Throwable t = failure.get(10, TimeUnit.SECONDS);
             assertTrue(t instanceof IOException, String.valueOf(t));

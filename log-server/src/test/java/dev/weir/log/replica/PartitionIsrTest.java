@@ -26,10 +26,12 @@ import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The leader's bookkeeping of followers: high watermark over the ISR, ISR expansion and lag-based shrinking. */
+@Tag("fast")
 class PartitionIsrTest {
     private static final long LAG_MS = 10_000;
 

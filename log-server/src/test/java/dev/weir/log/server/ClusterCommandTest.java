@@ -24,6 +24,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Node;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and stops them all on SIGTERM with exit code 0; a taken port, a failing broker and bad options are
  * reported with what to do. Brokers run on ports found free, never 9092.
  */
+@Tag("process")
 class ClusterCommandTest {
 
     @TempDir

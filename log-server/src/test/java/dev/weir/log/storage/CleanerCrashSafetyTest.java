@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.protocol.KafkaCompactionCodec;
 import dev.weir.log.storage.KeyedBatches.KeyedRecord;
+import dev.weir.log.testing.MutableClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * it on, with no cleaner leftovers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("fast")
 class CleanerCrashSafetyTest {
 
     static final long T0 = 1_700_000_000_000L;

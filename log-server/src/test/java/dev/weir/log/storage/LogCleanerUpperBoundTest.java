@@ -1,48 +1,37 @@
 package dev.weir.log.storage;
 
+import static dev.weir.log.storage.LogFixture.T0;
+import static dev.weir.log.storage.LogFixture.compactConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.protocol.KafkaCompactionCodec;
 import dev.weir.log.storage.KeyedBatches.KeyedRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The cleaner never compacts a segment ending above the log's cleanable upper bound (the high watermark). */
+@Tag("fast")
 class LogCleanerUpperBoundTest {
-
-    static final long T0 = 1_700_000_000_000L;
 
     @TempDir
     Path dir;
-    MutableClock clock = new MutableClock(T0);
-    ScheduledExecutorService scheduler;
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
     PartitionLog log;
     LogCleaner cleaner;
 
     @BeforeEach
     void setUp() {
-        scheduler = Executors.newSingleThreadScheduledExecutor();
-        log = PartitionLog.open(dir.resolve("t-0"), LogCleanerTest.compactConfig(LogCleanerTest.compact()), clock,
-                scheduler);
-        cleaner = new LogCleaner(() -> List.of(log), new KafkaCompactionCodec(), clock,
-                new LogCleaner.Settings(10, 1, 1024 * 1024));
-    }
-
-    @AfterEach
-    void tearDown() {
-        cleaner.close();
-        log.close();
-        scheduler.shutdownNow();
+        log = logs.open(dir.resolve("t-0"), compactConfig(CleanupConfig.compactDefaults()));
+        cleaner = logs.cleaner(() -> List.of(log));
     }
 
     /** Overwrites keys k0..k9 twenty times, one record per batch; returns the records appended. */
@@ -50,7 +39,8 @@ class LogCleanerUpperBoundTest {
         List<KeyedRecord> appended = new ArrayList<>();
         for (int r = 0; r < 20; r++) {
             for (int k = 0; k < 10; k++) {
-                long offset = log.appendAsLeader(KeyedBatches.batch(clock.millis(), "k" + k, "v" + r), 0).firstOffset();
+                long offset = log.appendAsLeader(KeyedBatches.batch(logs.clock.millis(), "k" + k, "v" + r), 0)
+                        .firstOffset();
                 appended.add(new KeyedRecord(offset, "k" + k, "v" + r));
             }
         }

@@ -1,9 +1,11 @@
 package dev.weir.log.storage;
 
+import dev.weir.log.testing.MutableClock;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("fast")
 class LogManagerTest {
 
     static final long T0 = 1_700_000_000_000L;
@@ -52,7 +55,7 @@ class LogManagerTest {
 
     LogManager open(long retentionCheckMs) {
         manager = LogManager.open(List.of(dirA, dirB), clock, scheduler, retentionCheckMs, HOUR,
-                topic -> PartitionLogTest.smallConfig());
+                topic -> LogFixture.smallConfig());
         return manager;
     }
 
@@ -66,7 +69,7 @@ class LogManagerTest {
     void newPartitionsGoToTheLeastLoadedDirAndAreFoundAfterReopen() throws IOException {
         open(HOUR);
         for (int p = 0; p < 4; p++) {
-            PartitionLog l = manager.getOrCreate(new TopicPartition("orders", p), PartitionLogTest.smallConfig());
+            PartitionLog l = manager.getOrCreate(new TopicPartition("orders", p), LogFixture.smallConfig());
             l.appendAsLeader(TestBatches.batch(p + 1, T0), 0);
         }
         assertEquals(2, childDirs(dirA));
@@ -84,8 +87,8 @@ class LogManagerTest {
     void getOrCreateReturnsTheSameLogAndAppliesANewConfig() {
         open(HOUR);
         TopicPartition tp = new TopicPartition("a-topic.with_dashes", 3);
-        PartitionLog first = manager.getOrCreate(tp, PartitionLogTest.smallConfig());
-        LogConfig changed = PartitionLogTest.smallConfig().withRetentionMs(5);
+        PartitionLog first = manager.getOrCreate(tp, LogFixture.smallConfig());
+        LogConfig changed = LogFixture.smallConfig().withRetentionMs(5);
         assertTrue(first == manager.getOrCreate(tp, changed));
         assertEquals(changed, first.config());
         assertEquals("a-topic.with_dashes-3", first.dir().getFileName().toString());
@@ -95,7 +98,7 @@ class LogManagerTest {
     void deleteRenamesThePartitionDirAndRemovesItAfterTheDelay() {
         open(HOUR);
         TopicPartition tp = new TopicPartition("gone", 0);
-        PartitionLog l = manager.getOrCreate(tp, PartitionLogTest.smallConfig());
+        PartitionLog l = manager.getOrCreate(tp, LogFixture.smallConfig());
         l.appendAsLeader(TestBatches.batch(3, T0), 0);
         Path original = l.dir();
 
@@ -126,7 +129,7 @@ class LogManagerTest {
     void retentionRunsPeriodically() {
         open(20);
         TopicPartition tp = new TopicPartition("retained", 0);
-        PartitionLog l = manager.getOrCreate(tp, PartitionLogTest.smallConfig().withRetentionMs(HOUR));
+        PartitionLog l = manager.getOrCreate(tp, LogFixture.smallConfig().withRetentionMs(HOUR));
         for (int i = 0; i < 20; i++) {
             l.appendAsLeader(TestBatches.batch(5, T0), 0);
         }

@@ -1,5 +1,7 @@
 package dev.weir.log.storage;
 
+import static dev.weir.log.storage.LogFixture.T0;
+import static dev.weir.log.storage.LogFixture.smallConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,36 +16,20 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The leader epoch history a {@link PartitionLog} keeps in step with its records. */
+@Tag("fast")
 class PartitionLogEpochsTest {
-
-    static final long T0 = 1_700_000_000_000L;
 
     @TempDir
     Path root;
-    MutableClock clock = new MutableClock(T0);
-    ScheduledExecutorService scheduler;
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
     PartitionLog log;
-
-    @BeforeEach
-    void setUp() {
-        scheduler = Executors.newSingleThreadScheduledExecutor();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (log != null) {
-            log.close();
-        }
-        scheduler.shutdownNow();
-    }
 
     Path dir() {
         return root.resolve("t-0");
@@ -54,7 +40,7 @@ class PartitionLogEpochsTest {
     }
 
     PartitionLog open() {
-        log = PartitionLog.open(dir(), PartitionLogTest.smallConfig(), clock, scheduler);
+        log = logs.open(dir(), smallConfig());
         return log;
     }
 
@@ -235,8 +221,8 @@ class PartitionLogEpochsTest {
         assertEquals(new EpochEndOffset(3, 60), log.endOffsetForEpoch(3));
         assertEquals(new EpochEndOffset(2, 33), log.endOffsetForEpoch(2), "below the history: where it starts");
 
-        log.updateConfig(PartitionLogTest.smallConfig().withRetentionBytes(0));
-        assertTrue(log.deleteRetainedSegments(clock.millis()) > 0);
+        log.updateConfig(smallConfig().withRetentionBytes(0));
+        assertTrue(log.deleteRetainedSegments(logs.clock.millis()) > 0);
         long start = log.logStartOffset();
         assertTrue(start > 60, "retention deleted all but the active segment, start " + start);
         assertEquals(entries(8, start), log.leaderEpochs());

@@ -5,9 +5,9 @@ import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -15,48 +15,29 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
+import static dev.weir.log.storage.LogFixture.T0;
+import static dev.weir.log.storage.LogFixture.smallConfig;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("fast")
 class PartitionLogTest {
-
-    static final long T0 = 1_700_000_000_000L;
 
     @TempDir
     Path dir;
-    MutableClock clock = new MutableClock(T0);
-    ScheduledExecutorService scheduler;
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
     PartitionLog log;
 
-    @BeforeEach
-    void setUp() {
-        scheduler = Executors.newSingleThreadScheduledExecutor();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (log != null) {
-            log.close();
-        }
-        scheduler.shutdownNow();
-    }
-
-    static LogConfig smallConfig() {
-        return LogConfig.defaults().withSegmentBytes(1024).withIndexIntervalBytes(100).withFileDeleteDelayMs(0)
-                .withSegmentIndexBytes(4096);
-    }
-
     PartitionLog open(LogConfig config) {
-        log = PartitionLog.open(dir.resolve("t-0"), config, clock, scheduler);
+        log = logs.open(dir.resolve("t-0"), config);
         return log;
     }
 
@@ -174,13 +155,13 @@ class PartitionLogTest {
     @Test
     void rollsWhenTheFirstBatchIsOlderThanSegmentMs() {
         open(smallConfig().withSegmentBytes(1 << 20).withSegmentMs(60_000));
-        log.appendAsLeader(TestBatches.batch(1, clock.millis()), 0);
-        clock.advance(30_000);
-        log.appendAsLeader(TestBatches.batch(1, clock.millis()), 0);
+        log.appendAsLeader(TestBatches.batch(1, logs.clock.millis()), 0);
+        logs.clock.advance(30_000);
+        log.appendAsLeader(TestBatches.batch(1, logs.clock.millis()), 0);
         assertEquals(1, log.segmentCount());
 
-        clock.advance(30_001);
-        log.appendAsLeader(TestBatches.batch(1, clock.millis()), 0);
+        logs.clock.advance(30_001);
+        log.appendAsLeader(TestBatches.batch(1, logs.clock.millis()), 0);
         assertEquals(2, log.segmentCount());
         assertEquals(2, log.segments().get(1).baseOffset());
     }
@@ -355,7 +336,7 @@ class PartitionLogTest {
     @Test
     void logAppendTimeStampsTheBatchAndKeepsItsCrcValid() throws IOException {
         open(smallConfig().withLogAppendTime(true));
-        clock.advance(5_000);
+        logs.clock.advance(5_000);
         LogAppendInfo info = log.appendAsLeader(TestBatches.batch(3, 42), 0);
 
         assertEquals(T0 + 5_000, info.logAppendTime());

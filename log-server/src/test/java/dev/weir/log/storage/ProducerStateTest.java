@@ -3,48 +3,42 @@ package dev.weir.log.storage;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
+import static dev.weir.log.storage.LogFixture.T0;
+import static dev.weir.log.storage.LogFixture.smallConfig;
 import static dev.weir.log.storage.TestBatches.idempotent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("fast")
 class ProducerStateTest {
 
-    static final long T0 = 1_700_000_000_000L;
     static final long PID = 4242L;
 
     @TempDir
     Path dir;
-    MutableClock clock = new MutableClock(T0);
-    ScheduledExecutorService scheduler;
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
     PartitionLog log;
 
     @BeforeEach
     void setUp() {
-        scheduler = Executors.newSingleThreadScheduledExecutor();
         log = open();
     }
 
-    @AfterEach
-    void tearDown() {
-        log.close();
-        scheduler.shutdownNow();
-    }
-
     PartitionLog open() {
-        return PartitionLog.open(dir, PartitionLogTest.smallConfig(), clock, scheduler);
+        return logs.open(dir, smallConfig());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.weir.log.storage;
 
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("fast")
 class RecordBatchHeaderTest {
 
     @Test

@@ -1,8 +1,8 @@
 package dev.weir.log.storage;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -12,38 +12,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
+import static dev.weir.log.storage.LogFixture.T0;
+import static dev.weir.log.storage.LogFixture.smallConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("fast")
 class RecoveryTest {
-
-    static final long T0 = 1_700_000_000_000L;
 
     @TempDir
     Path dir;
-    MutableClock clock = new MutableClock(T0);
-    ScheduledExecutorService scheduler;
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
     PartitionLog log;
 
-    @BeforeEach
-    void setUp() {
-        scheduler = Executors.newSingleThreadScheduledExecutor();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (log != null) {
-            log.close();
-        }
-        scheduler.shutdownNow();
-    }
-
     PartitionLog open() {
-        log = PartitionLog.open(dir, PartitionLogTest.smallConfig(), clock, scheduler);
+        log = logs.open(dir, smallConfig());
         return log;
     }
 
@@ -224,7 +210,7 @@ class RecoveryTest {
         long end = writeAndClose(20);
         simulateCrash();
 
-        log = PartitionLog.open(dir, PartitionLogTest.smallConfig().withSegmentIndexBytes(24), clock, scheduler);
+        log = logs.open(dir, smallConfig().withSegmentIndexBytes(24));
         assertEquals(end, log.logEndOffset());
         assertEquals(end, PartitionLogTest.readAll(log, 0).size());
         assertTrue(log.segments().get(0).offsetIndex().entries() <= 3);

@@ -7,9 +7,10 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -20,10 +21,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 
+import static dev.weir.log.storage.LogFixture.T0;
+import static dev.weir.log.storage.LogFixture.compactConfig;
+import static dev.weir.log.storage.LogFixture.smallConfig;
 import static dev.weir.log.storage.TestBatches.marker;
 import static dev.weir.log.storage.TestBatches.transactional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,39 +34,30 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Ongoing transactions, the last stable offset and the aborted-transaction index of a {@link PartitionLog}. */
+@Tag("fast")
 class TransactionStateTest {
 
-    static final long T0 = 1_700_000_000_000L;
     static final long A = 1000L;
     static final long B = 2000L;
     static final short E0 = 0;
 
     @TempDir
     Path dir;
-    MutableClock clock = new MutableClock(T0);
-    ScheduledExecutorService scheduler;
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
     PartitionLog log;
 
     @BeforeEach
     void setUp() {
-        scheduler = Executors.newSingleThreadScheduledExecutor();
         log = open();
     }
 
-    @AfterEach
-    void tearDown() {
-        if (log != null) {
-            log.close();
-        }
-        scheduler.shutdownNow();
-    }
-
     PartitionLog open() {
-        return PartitionLog.open(dir, PartitionLogTest.smallConfig(), clock, scheduler);
+        return logs.open(dir, smallConfig());
     }
 
     long marker(long pid, short epoch, boolean commit, int coordinatorEpoch) {
-        return log.appendAsLeader(TestBatches.marker(pid, epoch, commit, coordinatorEpoch, clock.millis()), 0,
+        return log.appendAsLeader(TestBatches.marker(pid, epoch, commit, coordinatorEpoch, logs.clock.millis()), 0,
                 AppendOrigin.COORDINATOR).firstOffset();
     }
 
@@ -181,7 +174,7 @@ class TransactionStateTest {
 
     @Test
     void followerAppendsTrackTransactionsAndIndexAborts() throws IOException {
-        PartitionLog follower = PartitionLog.open(dir.resolve("follower"), PartitionLogTest.smallConfig(), clock, scheduler);
+        PartitionLog follower = logs.open(dir.resolve("follower"), smallConfig());
         try {
             writeScenario();
             ByteBuffer all = TestBatches.readSlice(log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE, true).records());
@@ -305,8 +298,7 @@ class TransactionStateTest {
     @Test
     void theCleanerRemovesAbortedRecordsAndKeepsMarkersAndCommittedRecords() throws IOException {
         log.close();
-        log = PartitionLog.open(dir.resolve("c-0"), LogCleanerTest.compactConfig(CleanupConfig.compactDefaults()),
-                clock, scheduler);
+        log = logs.open(dir.resolve("c-0"), compactConfig(CleanupConfig.compactDefaults()));
         log.appendAsLeader(KeyedBatches.batch(T0, "k", "committed-before"), 0);
         log.appendAsLeader(txnKeyed(A, 0, "k", "aborted"), 0);
         long abortA = marker(A, E0, false, 0);
@@ -315,9 +307,9 @@ class TransactionStateTest {
         for (int i = 0; i < 40; i++) { // roll past them
             log.appendAsLeader(KeyedBatches.batch(T0, "filler" + (i % 3), "x" + i), 0);
         }
-        LogToClean target = LogToClean.of(log, log.cleanerSnapshot(), log.config().cleanup(), clock.millis(),
+        LogToClean target = LogToClean.of(log, log.cleanerSnapshot(), log.config().cleanup(), logs.clock.millis(),
                 Long.MAX_VALUE);
-        assertTrue(new LogCompactor(new KafkaCompactionCodec(), 1 << 20, () -> false).clean(target, clock.millis())
+        assertTrue(new LogCompactor(new KafkaCompactionCodec(), 1 << 20, () -> false).clean(target, logs.clock.millis())
                 .completed());
         List<KeyedBatches.KeyedRecord> records = KeyedBatches.readAll(log);
         assertTrue(records.stream().anyMatch(r -> r.key().equals("k") && r.value().equals("committed-before")),

@@ -1,5 +1,6 @@
 package dev.weir.log.testing;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Proves {@link NetworkNamespaces} with tiny HTTP servers inside the namespaces and bash /dev/tcp
  * probes, and that a {@link ChildBroker} runs inside one.
  */
+@Tag("root")
 class NetworkNamespacesTest {
     private static final int PORT = 8000;   // every namespace has its own port space
 
@@ -192,12 +196,9 @@ class NetworkNamespacesTest {
         }
     }
 
-    private static void awaitRootReaches(String address) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!rootReaches(address)) {
-            assertTrue(System.nanoTime() < deadline, "server on " + address + " came up");
-            Thread.sleep(100);
-        }
+    private static void awaitRootReaches(String address) {
+        await("server on " + address + " came up").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> rootReaches(address));
     }
 
     private static String ip(String... args) throws Exception {

@@ -33,6 +33,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * describe print, and that reset-offsets changes nothing without --execute, changes the committed
  * offsets with it (a restarted consumer resumes there), and refuses to touch an active group.
  */
+@Tag("fast")
 class GroupsCommandTest {
     private static final int PARTITIONS = 3;
     private static final int PER_PARTITION = 10;

@@ -33,6 +33,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * coordinator owns alone and finds one no coordinator knows (transactional batches written with a bare
  * producer id), and abort ends it so the last stable offset, and a read_committed consumer, move past it.
  */
+@Tag("fast")
 class TransactionsCommandTest {
     @TempDir
     static Path dir;

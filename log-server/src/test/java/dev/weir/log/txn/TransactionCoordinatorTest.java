@@ -20,6 +20,7 @@ import dev.weir.log.txn.TxnOperations.InitResult;
 import dev.weir.log.txn.TxnOperations.TransactionDescription;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +32,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.utils.Utils;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * group coordinator, as the txn-log branch's WriteTxnMarkers handler and marker listener will). A clock the
  * test moves drives timeouts and expiration.
  */
+@Tag("fast")
 class TransactionCoordinatorTest {
     private static final int TIMEOUT_MS = 10_000;
     private static final long EXPIRATION_MS = 3_600_000;
@@ -90,7 +94,7 @@ class TransactionCoordinatorTest {
             Partition partition = broker.replicas().partition(tp).orElseThrow();
             long offset = partition.log().logEndOffset();
             partition.log().appendAsFollower(TestMarkers.marker(offset, m.producerId(), m.producerEpoch(),
-                    m.transactionResult(), m.coordinatorEpoch(), broker.now.get()));
+                    m.transactionResult(), m.coordinatorEpoch(), broker.clock.millis()));
             groups.onTransactionMarker(new TransactionMarker(tp, m.producerId(), m.producerEpoch(), m.transactionResult(), offset));
         }
 
@@ -184,7 +188,7 @@ class TransactionCoordinatorTest {
         TransactionDescription ongoing = txns.describe("app");
         assertEquals("Ongoing", ongoing.state());
         assertEquals(Set.of(tp("t", 0), tp("t", 1), tp("u", 0)), ongoing.partitions());
-        assertEquals(broker.now.get(), ongoing.startMs());
+        assertEquals(broker.clock.millis(), ongoing.startMs());
 
         assertEquals(ErrorCode.NONE, end("app", p, true));
         await(() -> txns.describe("app").state().equals("CompleteCommit"));
@@ -255,11 +259,11 @@ class TransactionCoordinatorTest {
     void aTransactionPastItsTimeoutIsAbortedAndItsProducerFenced() {
         InitResult p = init("app", -1, (short) -1);
         assertEquals(ErrorCode.NONE, add("app", p, tp("t", 0)));
-        broker.now.addAndGet(TIMEOUT_MS);
+        broker.clock.advance(TIMEOUT_MS);
         txns.runTimeoutCheckNow();
         assertEquals("Ongoing", txns.describe("app").state(), "not past the timeout yet");
 
-        broker.now.addAndGet(1);
+        broker.clock.advance(1);
         txns.runTimeoutCheckNow();
         await(() -> txns.describe("app").state().equals("CompleteAbort"));
         assertEquals(1, txns.describe("app").producerEpoch());
@@ -320,7 +324,7 @@ class TransactionCoordinatorTest {
         InitResult a = init("alpha", -1, (short) -1);
         InitResult b = init("beta", -1, (short) -1);
         assertEquals(ErrorCode.NONE, add("beta", b, tp("t", 0)));
-        broker.now.addAndGet(500);
+        broker.clock.advance(500);
 
         var all = txns.list(List.of(), List.of(), -1, null);
         assertEquals(ErrorCode.NONE, all.error());
@@ -347,7 +351,7 @@ class TransactionCoordinatorTest {
         InitResult p = init("idle", -1, (short) -1);
         InitResult q = init("busy", -1, (short) -1);
         assertEquals(ErrorCode.NONE, add("busy", q, tp("t", 0)));
-        broker.now.addAndGet(EXPIRATION_MS + 1);
+        broker.clock.advance(EXPIRATION_MS + 1);
         // busy's transaction times out (and is aborted) in the same pass; idle is removed.
         txns.runTimeoutCheckNow();
         await(() -> txns.describe("idle").error() == ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
@@ -469,17 +473,7 @@ class TransactionCoordinatorTest {
     }
 
     private static void await(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 20 s");
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(10))
+                .until(condition::getAsBoolean);
     }
 }

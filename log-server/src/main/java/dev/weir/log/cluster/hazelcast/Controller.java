@@ -21,7 +21,7 @@ import dev.weir.log.cluster.hazelcast.ControllerCommand.Outcome;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.ReassignPartition;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.RegisterBroker;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.SetTopicConfigs;
-import dev.weir.log.concurrent.NamedThreads;
+import dev.weir.common.concurrent.NamedThreads;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;

@@ -11,7 +11,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.cp.CPMember;
 import com.hazelcast.cp.CPSubsystemManagementService;
 import dev.weir.log.config.BrokerConfig;
-import dev.weir.log.config.ConfigException;
+import dev.weir.common.config.ConfigException;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -41,13 +41,11 @@ import org.slf4j.LoggerFactory;
 public final class HazelcastMember implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HazelcastMember.class);
     static final String NODE_ID_ATTRIBUTE = "weir.node.id";
-    /** What Hazelcast asks of the JVM on Java 9+ (it warns and runs slower without); bin/weir passes the same. */
-    public static final List<String> JVM_OPTIONS = List.of("--add-modules", "java.se",
-            "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
+    /**
+     * What Hazelcast asks of the JVM on Java 9+ (it warns and runs slower without), from the one list in
+     * {@code weir-broker.jvm-options} that bin/weir reads too.
+     */
+    public static final List<String> JVM_OPTIONS = readJvmOptions();
     private static final long GRACEFUL_LEAVE_MS = 5_000;
 
     private final HazelcastInstance instance;
@@ -329,5 +327,18 @@ public final class HazelcastMember implements AutoCloseable {
     /** Drops out of the cluster at once, as a crash would (tests). */
     public void terminate() {
         instance.getLifecycleService().terminate();
+    }
+
+    private static List<String> readJvmOptions() {
+        try (var in = HazelcastMember.class.getResourceAsStream("/weir-broker.jvm-options")) {
+            if (in == null) {
+                throw new IllegalStateException("weir-broker.jvm-options is missing from the class path");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                    .flatMap(l -> java.util.Arrays.stream(l.split("\\s+"))).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -14,7 +14,7 @@ import dev.weir.log.cluster.MetadataStore;
 import dev.weir.log.cluster.TopicImage;
 import dev.weir.log.cluster.hazelcast.ControllerCommand.Outcome;
 import dev.weir.log.config.BrokerConfig;
-import dev.weir.log.concurrent.NamedThreads;
+import dev.weir.common.concurrent.NamedThreads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

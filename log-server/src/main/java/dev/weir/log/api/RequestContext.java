@@ -1,4 +1,0 @@
-package dev.weir.log.api;
-
-/** What a handler may know about the request besides its body. */
-public record RequestContext(int correlationId, String clientId, short apiVersion, String clientAddress) {}
