@@ -1,7 +1,7 @@
 package dev.weir.log.api;
 
+import dev.weir.log.coordinator.Coordinator;
 import dev.weir.log.group.GroupCoordinator;
-import dev.weir.log.group.GroupOperations.Coordinator;
 import dev.weir.log.group.GroupOperations.GroupDescription;
 import dev.weir.log.group.GroupOperations.GroupListing;
 import dev.weir.log.group.GroupOperations.JoinParams;

@@ -3,13 +3,11 @@ package dev.weir.log.api;
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.protocol.ProducedRecordsValidator;
 import dev.weir.log.protocol.WireRecords;
-import dev.weir.log.replica.AppendResult;
 import dev.weir.log.replica.Partition;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -17,8 +15,8 @@ import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceRespo
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 
 /**
- * Produce: validates and appends each partition's batches as leader, then answers at once for
- * acks=0/1, or once the high watermark covers the batch for acks=all (within the request timeout).
+ * Produce: validates each partition's batches and appends them through {@code ReplicaManager.appendRecords}, then
+ * answers at once for acks=0/1, or once the high watermark covers the batch for acks=all (within the request timeout).
  */
 final class ProduceHandler {
     private final PartitionLookup partitions;
@@ -50,26 +48,20 @@ final class ProduceHandler {
                     }
                     ProducedRecordsValidator.validate(batches, partition.isCompacted()
                             ? partition.topicPartition().toString() : null);
-                    AppendResult info = AppendResult.of(partition.appendAsLeader(batches, acks == -1));
-                    partitions.replicas().fetchPurgatory().onNewData(partition.topicPartition());
-                    out.setBaseOffset(info.firstOffset())
-                            .setLogAppendTimeMs(info.logAppendTime())
-                            .setLogStartOffset(info.logStartOffset());
-                    if (acks == -1) {
-                        pending.add(partition.awaitHighWatermark(info.lastOffset() + 1)
-                                .orTimeout(request.timeoutMs(), TimeUnit.MILLISECONDS)
-                                .exceptionally(failure -> {
-                                    Throwable cause = failure instanceof java.util.concurrent.CompletionException
-                                            && failure.getCause() != null ? failure.getCause() : failure;
-                                    if (cause instanceof java.util.concurrent.TimeoutException) {
-                                        fail(out, ErrorCode.REQUEST_TIMED_OUT.code(), "not enough replicas "
-                                                + "acknowledged within timeout.ms=" + request.timeoutMs());
-                                    } else {
-                                        fail(out, ErrorCode.of(cause), ErrorCode.messageOf(cause));
+                    pending.add(partitions.replicas().appendRecords(partition.topicPartition(), batches, acks,
+                                    request.timeoutMs())
+                            .handle((info, failure) -> {
+                                if (failure != null) {
+                                    fail(out, ErrorCode.of(failure), ErrorCode.messageOf(failure));
+                                } else {
+                                    synchronized (out) {
+                                        out.setBaseOffset(info.firstOffset())
+                                                .setLogAppendTimeMs(info.logAppendTime())
+                                                .setLogStartOffset(info.logStartOffset());
                                     }
-                                    return null;
-                                }));
-                    }
+                                }
+                                return null;
+                            }));
                 } catch (RuntimeException e) {
                     fail(out, ErrorCode.of(e), ErrorCode.messageOf(e));
                 }

@@ -14,10 +14,15 @@ import dev.weir.log.config.BrokerConfig;
  * @param offsetsRetentionMs              {@code offsets.retention.minutes}, in milliseconds
  * @param offsetsRetentionCheckIntervalMs {@code offsets.retention.check.interval.ms}
  * @param offsetMetadataMaxBytes          {@code offset.metadata.max.bytes}
+ * @param offsetCommitTimeoutMs           {@code offsets.commit.timeout.ms}: how long a write to {@code __consumer_offsets}
+ *                                        waits for the partition's ISR (Kafka's default; not a broker setting yet)
  */
 public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, int maxSessionTimeoutMs, int maxSize,
                           int offsetsTopicPartitions, int offsetsTopicReplicationFactor, long offsetsRetentionMs,
-                          long offsetsRetentionCheckIntervalMs, int offsetMetadataMaxBytes) {
+                          long offsetsRetentionCheckIntervalMs, int offsetMetadataMaxBytes,
+                          long offsetCommitTimeoutMs) {
+    /** Kafka's {@code offsets.commit.timeout.ms} default. */
+    public static final long OFFSETS_COMMIT_TIMEOUT_MS = 5_000;
 
     public static GroupConfig from(BrokerConfig broker) {
         return new GroupConfig(
@@ -31,6 +36,7 @@ public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, 
                         broker.getString("cluster.listen").isBlank() ? 1 : Math.max(1, broker.getList("cluster.members").size())),
                 broker.getInt("offsets.retention.minutes") * 60_000L,
                 broker.getLong("offsets.retention.check.interval.ms"),
-                broker.getInt("offset.metadata.max.bytes"));
+                broker.getInt("offset.metadata.max.bytes"),
+                OFFSETS_COMMIT_TIMEOUT_MS);
     }
 }

@@ -1,12 +1,12 @@
 package dev.weir.log.group;
 
-import dev.weir.log.cluster.BrokerInfo;
 import dev.weir.log.cluster.MetadataImage;
 import dev.weir.log.cluster.MetadataStore;
-import dev.weir.log.cluster.PartitionImage;
-import dev.weir.log.cluster.TopicImage;
+import dev.weir.log.coordinator.Coordinator;
+import dev.weir.log.coordinator.CoordinatorRuntime;
+import dev.weir.log.coordinator.ShardLog;
+import dev.weir.log.coordinator.ShardStatus;
 import dev.weir.log.group.GroupOperations.CommitParams;
-import dev.weir.log.group.GroupOperations.Coordinator;
 import dev.weir.log.group.GroupOperations.FetchResult;
 import dev.weir.log.group.GroupOperations.GroupDescription;
 import dev.weir.log.group.GroupOperations.GroupListing;
@@ -16,11 +16,11 @@ import dev.weir.log.group.GroupOperations.LeaveResult;
 import dev.weir.log.group.GroupOperations.LeavingMember;
 import dev.weir.log.group.GroupOperations.ListResult;
 import dev.weir.log.group.GroupOperations.OffsetDeleteResult;
+import dev.weir.log.group.GroupOperations.PartitionCommit;
 import dev.weir.log.group.GroupOperations.SyncParams;
 import dev.weir.log.group.GroupOperations.SyncResult;
 import dev.weir.log.group.GroupOperations.TxnCommitParams;
 import dev.weir.log.protocol.ErrorCode;
-import dev.weir.log.replica.Partition;
 import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.replica.TransactionMarker;
 import dev.weir.log.replica.TransactionMarkerListener;
@@ -31,18 +31,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * {@code abs(groupId.hashCode()) % partitions} (Kafka's rule, so clients and tools agree), and the
  * leader of that partition coordinates it. Each partition this broker leads has a
  * {@link GroupShard}, loaded from the partition's log when the broker becomes leader and dropped
- * when it stops being leader; requests for groups of other partitions get NOT_COORDINATOR. Today
- * every partition is led here; with replication the same metadata events move shards between
- * brokers.
+ * when it stops being leader ({@link CoordinatorRuntime} does the placement, loading and unloading);
+ * requests for groups of other partitions get NOT_COORDINATOR. Writes to the topic are acks=all and
+ * honour {@code min.insync.replicas}; a failed write gets Kafka's coordinator error
+ * ({@link dev.weir.log.coordinator.CoordinatorErrors}).
  *
  * <p>Offsets committed inside a transaction (TxnOffsetCommit) are written as transactional batches of the
  * producer and stay pending until the transaction's COMMIT or ABORT marker reaches the offsets partition
@@ -64,53 +58,47 @@ import org.slf4j.LoggerFactory;
  * {@code offsets.topic.num.partitions} partitions, {@code cleanup.policy=compact} and a replication
  * factor of {@code offsets.topic.replication.factor} capped at the number of brokers.
  *
- * <p>Thread-safety: safe for concurrent use. Metadata changes, shard loads and offset retention run
- * one at a time on the coordinator's own loader thread; requests run on request-handler threads and
+ * <p>Thread-safety: safe for concurrent use. Metadata changes run on the runtime's loader thread; a shard's
+ * load, offset retention passes and unload run one at a time on the runtime's shard threads; requests run on request-handler threads and
  * hold one group's monitor at a time; timers run on the broker's scheduler.
  */
 public final class GroupCoordinator implements AutoCloseable, TransactionMarkerListener {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
     public static final String OFFSETS_TOPIC = "__consumer_offsets";
-    /** Kafka's {@code offsets.topic.segment.bytes} default. */
-    private static final String OFFSETS_SEGMENT_BYTES = String.valueOf(100 * 1024 * 1024);
     /** ListGroups type of every group here: the classic rebalance protocol. */
     public static final String CLASSIC_TYPE = "classic";
 
-    private final int nodeId;
     private final GroupConfig config;
     private final MetadataStore metadata;
-    private final ReplicaManager replicas;
-    private final ScheduledExecutorService scheduler;
-    private final Clock clock;
-    private final ExecutorService loader;
-    private final ConcurrentHashMap<Integer, GroupShard> shards = new ConcurrentHashMap<>();
-    private final Object topicCreation = new Object();
+    private final CoordinatorRuntime<GroupShard> runtime;
     /** Topic names of the last image seen by the loader thread. */
     private Set<String> knownTopics = Set.of();
-    private ScheduledFuture<?> retentionTask;
-    private volatile boolean closed;
 
     public GroupCoordinator(int nodeId, GroupConfig config, MetadataStore metadata, ReplicaManager replicas,
                             ScheduledExecutorService scheduler, Clock clock) {
-        this.nodeId = nodeId;
         this.config = config;
         this.metadata = metadata;
-        this.replicas = replicas;
-        this.scheduler = scheduler;
-        this.clock = clock;
-        this.loader = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "weir-group-loader");
-            t.setDaemon(true);
-            return t;
-        });
+        this.runtime = new CoordinatorRuntime<>(new CoordinatorRuntime.InternalTopic(OFFSETS_TOPIC,
+                config.offsetsTopicPartitions(), config.offsetsTopicReplicationFactor(),
+                "offsets.topic.replication.factor", "groups"), nodeId, metadata, replicas, scheduler,
+                config.offsetCommitTimeoutMs(), "weir-group-loader", new CoordinatorRuntime.Shards<>() {
+                    @Override
+                    public GroupShard create(int partitionIndex, int leaderEpoch, ShardLog log) {
+                        return new GroupShard(partitionIndex, leaderEpoch, log, config, scheduler, clock);
+                    }
+
+                    @Override
+                    public void load(GroupShard shard) {
+                        shard.load();
+                    }
+                });
+        runtime.afterMetadata(this::purgeIfTopicsDeleted);
     }
 
     /** Follows metadata from now on (register after the replica manager, so partitions exist first). */
     public void start() {
-        metadata.addListener(image -> submit(() -> onMetadata(image)));
-        submit(() -> onMetadata(metadata.current()));
-        retentionTask = scheduler.scheduleWithFixedDelay(() -> submit(this::purgeExpiredOffsets),
-                config.offsetsRetentionCheckIntervalMs(), config.offsetsRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        runtime.start();
+        runtime.scheduleWithFixedDelay(this::purgeExpiredOffsets, config.offsetsRetentionCheckIntervalMs());
     }
 
     public GroupConfig config() {
@@ -121,14 +109,7 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
 
     /** The {@code __consumer_offsets} partition of a group: Kafka's {@code Utils.abs(hashCode) % partitions}. */
     public int partitionFor(String groupId) {
-        int h = groupId.hashCode();
-        int abs = h == Integer.MIN_VALUE ? 0 : Math.abs(h);
-        return abs % partitionCount();
-    }
-
-    private int partitionCount() {
-        return metadata.current().topic(OFFSETS_TOPIC).map(t -> t.partitions().size())
-                .orElse(config.offsetsTopicPartitions());
+        return runtime.partitionFor(groupId);
     }
 
     public static boolean isOffsetsTopic(String topic) {
@@ -137,56 +118,15 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
 
     /** Creates {@code __consumer_offsets} unless it exists. */
     public void ensureOffsetsTopic() {
-        if (metadata.current().topic(OFFSETS_TOPIC).isPresent()) {
-            return;
-        }
-        synchronized (topicCreation) {
-            MetadataImage image = metadata.current();
-            if (image.topic(OFFSETS_TOPIC).isPresent()) {
-                return;
-            }
-            int brokers = image.brokers().size();
-            int rf = config.offsetsTopicReplicationFactor();
-            if (brokers < rf) {
-                throw new org.apache.kafka.common.errors.CoordinatorNotAvailableException("waiting for " + rf
-                        + " live brokers to create " + OFFSETS_TOPIC + " (offsets.topic.replication.factor); "
-                        + brokers + " registered so far");
-            }
-            // Compact only (no time or size retention): offsets leave the log by compaction of tombstones.
-            Map<String, String> configs = Map.of("cleanup.policy", "compact", "segment.bytes", OFFSETS_SEGMENT_BYTES);
-            try {
-                metadata.createTopic(OFFSETS_TOPIC, config.offsetsTopicPartitions(), rf, configs);
-                log.info("created {} with {} partitions", OFFSETS_TOPIC, config.offsetsTopicPartitions());
-            } catch (TopicExistsException e) {
-                // created concurrently
-            }
-        }
+        runtime.ensureTopic();
     }
 
     /** FindCoordinator for a group: the leader of its offsets partition. Creates the offsets topic on first use. */
     public Coordinator findGroupCoordinator(String groupId) {
         if (groupId == null) {
-            return new Coordinator(ErrorCode.INVALID_REQUEST, "the group id is missing", -1, "", -1);
+            return Coordinator.error(ErrorCode.INVALID_REQUEST, "the group id is missing");
         }
-        try {
-            ensureOffsetsTopic();
-        } catch (RuntimeException e) {
-            log.warn("cannot create {}", OFFSETS_TOPIC, e);
-            return new Coordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, "cannot create " + OFFSETS_TOPIC + ": "
-                    + e.getMessage(), -1, "", -1);
-        }
-        MetadataImage image = metadata.current();
-        Optional<TopicImage> topic = image.topic(OFFSETS_TOPIC);
-        int partition = partitionFor(groupId);
-        if (topic.isEmpty() || partition >= topic.get().partitions().size()) {
-            return new Coordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, OFFSETS_TOPIC + " is not available", -1, "", -1);
-        }
-        BrokerInfo leader = image.brokers().get(topic.get().partitions().get(partition).leader());
-        if (leader == null) {
-            return new Coordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, "the leader of " + OFFSETS_TOPIC + "-"
-                    + partition + " is not available", -1, "", -1);
-        }
-        return new Coordinator(ErrorCode.NONE, null, leader.nodeId(), leader.host(), leader.port());
+        return runtime.find(groupId);
     }
 
     // --- operations, routed to the group's shard ---
@@ -216,13 +156,8 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
 
     public CompletableFuture<Map<TopicPartition, ErrorCode>> commitOffsets(CommitParams params) {
         GroupShard shard = shardOf(params.groupId());
-        if (shard == null) {
-            Map<TopicPartition, ErrorCode> out = new HashMap<>();
-            ErrorCode error = missingShard(params.groupId());
-            params.partitions().forEach(p -> out.put(p.partition(), error));
-            return CompletableFuture.completedFuture(out);
-        }
-        return shard.offsets.commit(params);
+        return shard != null ? shard.offsets.commit(params)
+                : CompletableFuture.completedFuture(everyPartition(params.partitions(), missingShard(params.groupId())));
     }
 
     /** @param partitions null for every partition with a committed offset */
@@ -243,13 +178,8 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
     /** TxnOffsetCommit: offsets that count once the producer's transaction commits. */
     public CompletableFuture<Map<TopicPartition, ErrorCode>> txnCommitOffsets(TxnCommitParams params) {
         GroupShard shard = shardOf(params.groupId());
-        if (shard == null) {
-            Map<TopicPartition, ErrorCode> out = new HashMap<>();
-            ErrorCode error = missingShard(params.groupId());
-            params.partitions().forEach(p -> out.put(p.partition(), error));
-            return CompletableFuture.completedFuture(out);
-        }
-        return shard.offsets.txnCommit(params);
+        return shard != null ? shard.offsets.txnCommit(params)
+                : CompletableFuture.completedFuture(everyPartition(params.partitions(), missingShard(params.groupId())));
     }
 
     /**
@@ -262,7 +192,7 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
         if (!isOffsetsTopic(marker.partition().topic())) {
             return;
         }
-        GroupShard shard = shards.get(marker.partition().partition());
+        GroupShard shard = runtime.shard(marker.partition().partition());
         if (shard != null) {
             shard.onTransactionMarker(marker);
         }
@@ -297,8 +227,8 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
         if (!typeFilter.isEmpty() && !typeFilter.contains(CLASSIC_TYPE)) {
             return new ListResult(error, out);
         }
-        for (GroupShard shard : shards.values()) {
-            if (shard.status() == GroupShard.Status.LOADING) {
+        for (GroupShard shard : runtime.shards()) {
+            if (shard.status() == ShardStatus.LOADING) {
                 error = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
                 continue;
             }
@@ -319,11 +249,14 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
         return out;
     }
 
+    private static Map<TopicPartition, ErrorCode> everyPartition(List<PartitionCommit> partitions, ErrorCode error) {
+        Map<TopicPartition, ErrorCode> out = new HashMap<>();
+        partitions.forEach(p -> out.put(p.partition(), error));
+        return out;
+    }
+
     private GroupShard shardOf(String groupId) {
-        if (groupId == null || metadata.current().topic(OFFSETS_TOPIC).isEmpty()) {
-            return null;
-        }
-        return shards.get(partitionFor(groupId));
+        return groupId == null ? null : runtime.shardOf(groupId);
     }
 
     /** No shard for the group here: it is on its way (load pending) or the group belongs to another broker. */
@@ -331,136 +264,48 @@ public final class GroupCoordinator implements AutoCloseable, TransactionMarkerL
         if (groupId == null || groupId.isEmpty()) {
             return ErrorCode.INVALID_GROUP_ID;
         }
-        Optional<TopicImage> topic = metadata.current().topic(OFFSETS_TOPIC);
-        if (topic.isEmpty()) {
-            return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        }
-        int partition = partitionFor(groupId);
-        return partition < topic.get().partitions().size() && topic.get().partitions().get(partition).leader() == nodeId
-                ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
+        return runtime.missingShardError(groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
 
-    // --- following leadership (loader thread) ---
+    // --- background work ---
 
-    /** Runs {@code task} on the loader thread; false once the coordinator is closed. */
-    private boolean submit(Runnable task) {
-        if (closed) {
-            return false;
-        }
-        try {
-            loader.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    log.error("group coordinator background task failed", e);
-                }
-            });
-            return true;
-        } catch (RejectedExecutionException e) {
-            return false; // shutting down
-        }
-    }
-
-    /** Loads shards of partitions this broker now leads, unloads the others, and drops offsets of deleted topics. */
-    private void onMetadata(MetadataImage image) {
-        if (closed) {
-            return;
-        }
-        Map<Integer, Partition> led = new HashMap<>();
-        Map<Integer, Integer> epochs = new HashMap<>();
-        image.topic(OFFSETS_TOPIC).ifPresent(topic -> {
-            for (PartitionImage p : topic.partitions()) {
-                if (p.leader() != nodeId) {
-                    continue;
-                }
-                replicas.partition(new TopicPartition(OFFSETS_TOPIC, p.partition())).ifPresent(partition -> {
-                    led.put(p.partition(), partition);
-                    epochs.put(p.partition(), p.leaderEpoch());
-                });
-            }
-        });
-        for (Map.Entry<Integer, GroupShard> e : new ArrayList<>(shards.entrySet())) {
-            Partition now = led.get(e.getKey());
-            GroupShard shard = e.getValue();
-            if (now == null || now != shard.log().partition() || epochs.get(e.getKey()) != shard.leaderEpoch()) {
-                shards.remove(e.getKey(), shard);
-                shard.unload();
-                log.info("unloaded groups of {}-{}", OFFSETS_TOPIC, e.getKey());
-            }
-        }
-        List<GroupShard> toLoad = new ArrayList<>();
-        led.forEach((index, partition) -> shards.computeIfAbsent(index, i -> {
-            GroupShard shard = new GroupShard(i, epochs.get(i), new ShardLog(partition, replicas.fetchPurgatory()),
-                    config, scheduler, clock);
-            toLoad.add(shard);
-            return shard;
-        }));
-        toLoad.sort(java.util.Comparator.comparingInt(GroupShard::partitionIndex));
-        for (GroupShard shard : toLoad) {
-            try {
-                shard.load();
-            } catch (RuntimeException e) {
-                log.error("loading groups of {}-{} failed; its groups are unavailable", OFFSETS_TOPIC,
-                        shard.partitionIndex(), e);
-            }
-        }
+    /** After a metadata change: offsets of deleted topics go at once. */
+    private void purgeIfTopicsDeleted(MetadataImage image) {
         Set<String> topics = image.topics().keySet();
         boolean topicsDeleted = knownTopics.stream().anyMatch(t -> !topics.contains(t));
         knownTopics = Set.copyOf(topics);
         if (topicsDeleted) {
-            purgeExpiredOffsets();
+            purgeExpiredOffsets(image);
         }
     }
 
-    /** One retention pass (also removes offsets of deleted topics). Runs on the loader thread. */
-    private void purgeExpiredOffsets() {
-        MetadataImage image = metadata.current();
-        int removed = 0;
-        for (GroupShard shard : shards.values()) {
-            removed += shard.offsets.purge(topic -> image.topics().containsKey(topic));
-        }
-        if (removed > 0) {
-            log.info("offset retention removed {} committed offset(s)", removed);
-        }
+    /** One retention pass (also removes offsets of deleted topics), on each shard after what it is doing. */
+    private CompletableFuture<Void> purgeExpiredOffsets() {
+        return purgeExpiredOffsets(metadata.current());
+    }
+
+    private CompletableFuture<Void> purgeExpiredOffsets(MetadataImage image) {
+        AtomicInteger removed = new AtomicInteger();
+        return runtime.forEachShard(shard -> removed.addAndGet(shard.offsets.purge(topic -> image.topics().containsKey(topic))))
+                .thenRun(() -> {
+                    if (removed.get() > 0) {
+                        log.info("offset retention removed {} committed offset(s)", removed.get());
+                    }
+                });
     }
 
     /** Runs one retention pass now and waits for it (for tests and tools). */
     public void runRetentionNow() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (submit(() -> {
-            try {
-                purgeExpiredOffsets();
-            } finally {
-                done.complete(null);
-            }
-        })) {
-            done.join();
-        }
+        purgeExpiredOffsets().join();
     }
 
     /** Waits until every metadata change seen so far has been applied (shards loaded or unloaded). */
     public void awaitIdle() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (submit(() -> done.complete(null))) {
-            done.join();
-        }
+        runtime.awaitIdle();
     }
 
     @Override
     public void close() {
-        closed = true;
-        if (retentionTask != null) {
-            retentionTask.cancel(false);
-        }
-        loader.shutdown();
-        try {
-            if (!loader.awaitTermination(10, TimeUnit.SECONDS)) {
-                loader.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        shards.values().forEach(GroupShard::unload);
-        shards.clear();
+        runtime.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.weir.log.group;
 
+import dev.weir.log.coordinator.CoordinatorErrors;
 import dev.weir.log.group.GroupOperations.JoinParams;
 import dev.weir.log.group.GroupOperations.JoinResult;
 import dev.weir.log.group.GroupOperations.JoinedMember;
@@ -196,7 +197,7 @@ final class GroupMembership {
                         group.replaceStaticMember(member, oldMemberId);
                         member.update(oldClientId, oldClientHost, oldSession, oldRebalance, oldProtocols);
                     }
-                    response.complete(JoinResult.error(GroupShard.storeError(error, ErrorCode.UNKNOWN_SERVER_ERROR), ""));
+                    response.complete(JoinResult.error(CoordinatorErrors.ofWrite(error, ErrorCode.UNKNOWN_SERVER_ERROR, ErrorCode.REBALANCE_IN_PROGRESS), ""));
                 }
             });
             return;
@@ -434,7 +435,7 @@ final class GroupMembership {
                 if (error != null) {
                     log.warn("persisting the assignment of group '{}' generation {} failed", group.groupId(), generation,
                             error);
-                    resetAndPropagateAssignmentError(group, GroupShard.storeError(error, ErrorCode.MESSAGE_TOO_LARGE));
+                    resetAndPropagateAssignmentError(group, CoordinatorErrors.ofWrite(error, ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.REBALANCE_IN_PROGRESS));
                     prepareRebalance(group, "its assignment could not be stored");
                     return;
                 }

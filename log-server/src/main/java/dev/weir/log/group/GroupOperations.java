@@ -104,7 +104,4 @@ public final class GroupOperations {
 
     /** ListGroups: the groups, and COORDINATOR_LOAD_IN_PROGRESS when some shard was still loading. */
     public record ListResult(ErrorCode error, List<GroupListing> groups) {}
-
-    /** FindCoordinator: the broker that coordinates a key, or an error. */
-    public record Coordinator(ErrorCode error, String message, int nodeId, String host, int port) {}
 }

@@ -1,5 +1,9 @@
 package dev.weir.log.group;
 
+import dev.weir.log.coordinator.CoordinatorErrors;
+import dev.weir.log.coordinator.CoordinatorRuntime;
+import dev.weir.log.coordinator.ShardLog;
+import dev.weir.log.coordinator.ShardStatus;
 import dev.weir.log.group.GroupOperations.CommittedOffset;
 import dev.weir.log.group.GroupOperations.GroupDescription;
 import dev.weir.log.group.GroupOperations.GroupListing;
@@ -27,10 +31,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.KafkaStorageException;
-import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
-import org.apache.kafka.common.errors.RecordBatchTooLargeException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +45,8 @@ import org.slf4j.LoggerFactory;
  * is volatile: a request that finds the shard loading or unloaded gets COORDINATOR_LOAD_IN_PROGRESS or
  * NOT_COORDINATOR.
  */
-final class GroupShard {
+final class GroupShard implements CoordinatorRuntime.Shard {
     private static final Logger log = LoggerFactory.getLogger(GroupShard.class);
-
-    enum Status { LOADING, ACTIVE, UNLOADED }
 
     private final int partitionIndex;
     private final int leaderEpoch;
@@ -57,7 +55,7 @@ final class GroupShard {
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
     private final ConcurrentHashMap<String, ClassicGroup> groups = new ConcurrentHashMap<>();
-    private volatile Status status = Status.LOADING;
+    private volatile ShardStatus status = ShardStatus.LOADING;
     private final Object transactionalAppends = new Object();
     /** Producer id to the groups where it has offsets pending in an open transaction. */
     private final ConcurrentHashMap<Long, java.util.Set<String>> openTransactions = new ConcurrentHashMap<>();
@@ -94,17 +92,13 @@ final class GroupShard {
         return clock.millis();
     }
 
-    Status status() {
+    ShardStatus status() {
         return status;
     }
 
     /** NONE when the shard serves requests, else the error that tells the client to retry or look again. */
     ErrorCode availability() {
-        return switch (status) {
-            case ACTIVE -> ErrorCode.NONE;
-            case LOADING -> ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-            case UNLOADED -> ErrorCode.NOT_COORDINATOR;
-        };
+        return status.availability();
     }
 
     ClassicGroup group(String groupId) {
@@ -182,22 +176,11 @@ final class GroupShard {
         }
     }
 
-    /** The error a client gets when a write to the offsets partition failed, as Kafka maps it. */
-    static ErrorCode storeError(Throwable t, ErrorCode tooLarge) {
-        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException) {
-            return tooLarge;
-        }
-        if (cause instanceof KafkaStorageException || cause instanceof NotLeaderOrFollowerException) {
-            return ErrorCode.NOT_COORDINATOR;
-        }
-        return ErrorCode.UNKNOWN_SERVER_ERROR;
-    }
 
     // --- load / unload ---
 
     /**
-     * Replays the partition into groups and starts serving. Runs on the coordinator's loader thread.
+     * Replays the partition into groups and starts serving. Runs on the runtime's shard thread.
      * Offsets of a transactional batch stay pending for their producer until a COMMIT (they become committed
      * offsets) or ABORT marker (dropped) follows in the log; those still open at the log end stay pending,
      * and their marker arrives later through {@link #onTransactionMarker}.
@@ -272,8 +255,8 @@ final class GroupShard {
         }
         List<TransactionMarker> missed;
         synchronized (markers) {
-            if (status == Status.LOADING) {
-                status = Status.ACTIVE;
+            if (status == ShardStatus.LOADING) {
+                status = ShardStatus.ACTIVE;
             }
             missed = new ArrayList<>(markers);
             markers.clear();
@@ -306,12 +289,12 @@ final class GroupShard {
      */
     void onTransactionMarker(TransactionMarker marker) {
         synchronized (markers) {
-            if (status == Status.LOADING) {
+            if (status == ShardStatus.LOADING) {
                 markers.add(marker);
                 return;
             }
         }
-        if (status == Status.ACTIVE) {
+        if (status == ShardStatus.ACTIVE) {
             completeTransaction(marker);
         }
     }
@@ -342,8 +325,9 @@ final class GroupShard {
     }
 
     /** Stops serving: waiting JoinGroup and SyncGroup requests are answered NOT_COORDINATOR, timers stop. */
-    void unload() {
-        status = Status.UNLOADED;
+    @Override
+    public void unload() {
+        status = ShardStatus.UNLOADED;
         for (ClassicGroup group : groups.values()) {
             synchronized (group) {
                 for (GroupMember m : group.members()) {
@@ -450,7 +434,7 @@ final class GroupShard {
                 shardLog.append(tombstones, now());
             } catch (RuntimeException e) {
                 log.warn("deleting group '{}' failed", groupId, e);
-                return storeError(e, ErrorCode.UNKNOWN_SERVER_ERROR);
+                return CoordinatorErrors.ofWrite(e, ErrorCode.UNKNOWN_SERVER_ERROR, ErrorCode.REQUEST_TIMED_OUT);
             }
             group.offsets().clear();
             group.pendingMembers().values().forEach(GroupShard::cancel);

@@ -1,5 +1,6 @@
 package dev.weir.log.group;
 
+import dev.weir.log.coordinator.CoordinatorErrors;
 import dev.weir.log.group.GroupOperations.CommitParams;
 import dev.weir.log.group.GroupOperations.CommittedOffset;
 import dev.weir.log.group.GroupOperations.FetchResult;
@@ -123,43 +124,61 @@ final class OffsetManager {
         return ErrorCode.NONE;
     }
 
-    private CompletableFuture<Map<TopicPartition, ErrorCode>> store(ClassicGroup group, List<PartitionCommit> partitions) {
-        Map<TopicPartition, ErrorCode> results = new LinkedHashMap<>();
-        Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
-        List<KeyValueBatches.Entry> entries = new ArrayList<>();
-        long now = shard.now();
+    /**
+     * The partitions of one commit: refused ones (metadata too large) already have their error, accepted ones NONE
+     * until the write of {@code entries} fails.
+     */
+    private record Commit(Map<TopicPartition, ErrorCode> results, Map<TopicPartition, CommittedOffset> accepted,
+                          List<KeyValueBatches.Entry> entries, long now) {
+
+        /** Every accepted partition gets the error of the failed write. */
+        Map<TopicPartition, ErrorCode> failAccepted(ErrorCode error) {
+            accepted.keySet().forEach(tp -> results.put(tp, error));
+            return results;
+        }
+
+        /** The results once the write is replicated, or failed (as Kafka's GroupCoordinator maps the error). */
+        CompletableFuture<Map<TopicPartition, ErrorCode>> whenReplicated(CompletableFuture<Void> replicated) {
+            return replicated.handle((v, error) -> error == null ? results : failAccepted(writeError(error)));
+        }
+    }
+
+    private Commit prepare(ClassicGroup group, List<PartitionCommit> partitions) {
+        Commit commit = new Commit(new LinkedHashMap<>(), new LinkedHashMap<>(), new ArrayList<>(), shard.now());
         for (PartitionCommit c : partitions) {
             String metadata = c.metadata() == null ? "" : c.metadata();
             if (metadata.length() > config.offsetMetadataMaxBytes()) {
-                results.put(c.partition(), ErrorCode.OFFSET_METADATA_TOO_LARGE);
+                commit.results().put(c.partition(), ErrorCode.OFFSET_METADATA_TOO_LARGE);
                 continue;
             }
-            CommittedOffset offset = new CommittedOffset(c.offset(), c.leaderEpoch(), metadata, now);
-            accepted.put(c.partition(), offset);
-            entries.add(new KeyValueBatches.Entry(GroupRecords.offsetKey(group.groupId(), c.partition()),
+            CommittedOffset offset = new CommittedOffset(c.offset(), c.leaderEpoch(), metadata, commit.now());
+            commit.accepted().put(c.partition(), offset);
+            commit.entries().add(new KeyValueBatches.Entry(GroupRecords.offsetKey(group.groupId(), c.partition()),
                     GroupRecords.offsetValue(offset)));
-            results.put(c.partition(), ErrorCode.NONE);
+            commit.results().put(c.partition(), ErrorCode.NONE);
         }
-        if (entries.isEmpty()) {
-            return done(results);
+        return commit;
+    }
+
+    /** An offset commit's failed write: a too-large batch is INVALID_COMMIT_OFFSET_SIZE, a timeout REQUEST_TIMED_OUT. */
+    private static ErrorCode writeError(Throwable failure) {
+        return CoordinatorErrors.ofWrite(failure, ErrorCode.INVALID_COMMIT_OFFSET_SIZE, ErrorCode.REQUEST_TIMED_OUT);
+    }
+
+    private CompletableFuture<Map<TopicPartition, ErrorCode>> store(ClassicGroup group, List<PartitionCommit> partitions) {
+        Commit commit = prepare(group, partitions);
+        if (commit.entries().isEmpty()) {
+            return done(commit.results());
         }
         CompletableFuture<Void> replicated;
         try {
-            replicated = shard.log().append(entries, now);
+            replicated = shard.log().append(commit.entries(), commit.now());
         } catch (RuntimeException e) {
             log.warn("storing offsets of group '{}' failed", group.groupId(), e);
-            ErrorCode error = GroupShard.storeError(e, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
-            accepted.keySet().forEach(tp -> results.put(tp, error));
-            return done(results);
+            return done(commit.failAccepted(writeError(e)));
         }
-        group.offsets().putAll(accepted);
-        return replicated.handle((v, error) -> {
-            if (error != null) {
-                ErrorCode code = GroupShard.storeError(error, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
-                accepted.keySet().forEach(tp -> results.put(tp, code));
-            }
-            return results;
-        });
+        group.offsets().putAll(commit.accepted());
+        return commit.whenReplicated(replicated);
     }
 
     // --- TxnOffsetCommit ---
@@ -201,51 +220,28 @@ final class OffsetManager {
     }
 
     private CompletableFuture<Map<TopicPartition, ErrorCode>> storeTransactional(ClassicGroup group, TxnCommitParams p) {
-        Map<TopicPartition, ErrorCode> results = new LinkedHashMap<>();
-        Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
-        List<KeyValueBatches.Entry> entries = new ArrayList<>();
-        long now = shard.now();
-        for (PartitionCommit c : p.partitions()) {
-            String metadata = c.metadata() == null ? "" : c.metadata();
-            if (metadata.length() > config.offsetMetadataMaxBytes()) {
-                results.put(c.partition(), ErrorCode.OFFSET_METADATA_TOO_LARGE);
-                continue;
-            }
-            CommittedOffset offset = new CommittedOffset(c.offset(), c.leaderEpoch(), metadata, now);
-            accepted.put(c.partition(), offset);
-            entries.add(new KeyValueBatches.Entry(GroupRecords.offsetKey(group.groupId(), c.partition()),
-                    GroupRecords.offsetValue(offset)));
-            results.put(c.partition(), ErrorCode.NONE);
-        }
-        if (entries.isEmpty()) {
-            return done(results);
+        Commit commit = prepare(group, p.partitions());
+        if (commit.entries().isEmpty()) {
+            return done(commit.results());
         }
         CompletableFuture<Void> replicated;
         try {
             // One producer's appends must not interleave: each continues the sequence of the previous one.
             synchronized (shard.transactionalAppends()) {
-                replicated = shard.log().appendTransactional(entries, now, p.producerId(), p.producerEpoch());
+                replicated = shard.log().appendTransactional(commit.entries(), commit.now(), p.producerId(),
+                        p.producerEpoch());
             }
         } catch (InvalidProducerEpochException e) {
             log.info("TxnOffsetCommit of group '{}' by producer {} epoch {} fenced: {}", group.groupId(),
                     p.producerId(), p.producerEpoch(), e.getMessage());
-            accepted.keySet().forEach(tp -> results.put(tp, ErrorCode.PRODUCER_FENCED));
-            return done(results);
+            return done(commit.failAccepted(ErrorCode.PRODUCER_FENCED));
         } catch (RuntimeException e) {
             log.warn("storing transactional offsets of group '{}' failed", group.groupId(), e);
-            ErrorCode error = GroupShard.storeError(e, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
-            accepted.keySet().forEach(tp -> results.put(tp, error));
-            return done(results);
+            return done(commit.failAccepted(writeError(e)));
         }
-        group.pendingTxnOffsets().computeIfAbsent(p.producerId(), pid -> new HashMap<>()).putAll(accepted);
+        group.pendingTxnOffsets().computeIfAbsent(p.producerId(), pid -> new HashMap<>()).putAll(commit.accepted());
         shard.trackTransaction(p.producerId(), group.groupId());
-        return replicated.handle((v, error) -> {
-            if (error != null) {
-                ErrorCode code = GroupShard.storeError(error, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
-                accepted.keySet().forEach(tp -> results.put(tp, code));
-            }
-            return results;
-        });
+        return commit.whenReplicated(replicated);
     }
 
     /**
@@ -437,7 +433,7 @@ final class OffsetManager {
             shard.log().append(tombstones, shard.now());
         } catch (RuntimeException e) {
             log.warn("removing offsets of group '{}' failed", group.groupId(), e);
-            return GroupShard.storeError(e, ErrorCode.UNKNOWN_SERVER_ERROR);
+            return CoordinatorErrors.ofWrite(e, ErrorCode.UNKNOWN_SERVER_ERROR, ErrorCode.REQUEST_TIMED_OUT);
         }
         partitions.forEach(group.offsets()::remove);
         return ErrorCode.NONE;

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -33,7 +34,8 @@ import org.apache.kafka.common.errors.OffsetOutOfRangeException;
  * guarantees). A follower that caught up to the high watermark is proposed for the ISR; one that has not
  * caught up for {@code replica.lag.time.max.ms} is proposed for removal; proposals go to the controller
  * through {@link IsrProposals} with the leader epoch and partition epoch, and only take effect when the
- * committed image comes back. acks=all appends wait in {@link #awaitHighWatermark}.
+ * committed image comes back. acks=all appends ({@link ReplicaManager#appendRecords}) wait in
+ * {@link #awaitAcksAll}.
  *
  * <p>As <b>follower</b> its log is written by the replica fetcher and its high watermark is the leader's,
  * capped at its own log end.
@@ -296,17 +298,14 @@ public final class Partition {
     }
 
     /**
-     * Appends produced batches as leader.
+     * Appends batches as leader; callers go through {@link ReplicaManager#appendRecords}, which also wakes fetches
+     * and waits for the acks.
      *
-     * @param acksAll the producer waits for the ISR: refuse (NOT_ENOUGH_REPLICAS) while the ISR is smaller
-     *                than {@code min.insync.replicas}
+     * @param acksAll the writer waits for the ISR: refuse (NOT_ENOUGH_REPLICAS) while the ISR is smaller than
+     *                {@code min.insync.replicas}
+     * @param origin  {@link AppendOrigin#COORDINATOR} may append transaction markers
      */
-    public LogAppendInfo appendAsLeader(ByteBuffer batches, boolean acksAll) {
-        return appendAsLeader(batches, acksAll, AppendOrigin.CLIENT);
-    }
-
-    /** {@link #appendAsLeader(ByteBuffer, boolean)}; {@link AppendOrigin#COORDINATOR} may append transaction markers. */
-    public LogAppendInfo appendAsLeader(ByteBuffer batches, boolean acksAll, AppendOrigin origin) {
+    LogAppendInfo appendAsLeader(ByteBuffer batches, boolean acksAll, AppendOrigin origin) {
         int epoch;
         synchronized (this) {
             if (role != Role.LEADER) {
@@ -325,11 +324,6 @@ public final class Partition {
         }
         advanceHighWatermark(candidate);
         return info;
-    }
-
-    /** Appends without the ISR check (internal topics' coordinators). */
-    public LogAppendInfo appendAsLeader(ByteBuffer batches) {
-        return appendAsLeader(batches, false);
     }
 
     /**
@@ -405,8 +399,34 @@ public final class Partition {
         return () -> proposals.propose(this, epoch, pEpoch, proposed);
     }
 
+    /**
+     * An acks=all write up to {@code offset} is acknowledged: completes once the high watermark covers it, and fails
+     * with NotEnoughReplicasAfterAppendException if by then the ISR (counting a pending expansion) has shrunk below
+     * {@code min.insync.replicas}, as Kafka's leader answers: the records stay in the log, but fewer replicas than
+     * asked for hold them.
+     */
+    CompletableFuture<Void> awaitAcksAll(long offset) {
+        return awaitHighWatermark(offset).thenCompose(v -> {
+            int insync = maximalIsrSize();
+            int min = minInsyncReplicas;
+            return insync >= min ? CompletableFuture.<Void>completedFuture(null)
+                    : CompletableFuture.<Void>failedFuture(new NotEnoughReplicasAfterAppendException("the ISR of "
+                    + topicPartition + " shrank to " + insync + " replica(s), below min.insync.replicas=" + min
+                    + ", before the write reached the high watermark"));
+        });
+    }
+
+    private synchronized int maximalIsrSize() {
+        if (pendingIsr == null) {
+            return isr.size();
+        }
+        Set<Integer> maximal = new LinkedHashSet<>(isr);
+        maximal.addAll(pendingIsr);
+        return maximal.size();
+    }
+
     /** Completes once the high watermark is at least {@code offset}. */
-    public CompletableFuture<Void> awaitHighWatermark(long offset) {
+    CompletableFuture<Void> awaitHighWatermark(long offset) {
         synchronized (this) {
             if (highWatermark >= offset) {
                 return CompletableFuture.completedFuture(null);

@@ -9,11 +9,12 @@ import dev.weir.log.config.BrokerConfig;
 import dev.weir.log.config.TopicConfigs;
 import dev.weir.log.protocol.TxnMarkerBatches;
 import dev.weir.log.storage.AppendOrigin;
-import dev.weir.log.storage.LogAppendInfo;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.LogManager;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidRequiredAcksException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +44,8 @@ public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
     private static final long ISR_PROPOSAL_BACKOFF_MS = 1_000;
     private static final long ISOLATION_CHECK_MS = 500;
+    /** {@code acks=all}: the write waits for the whole ISR. */
+    public static final short ACKS_ALL = -1;
 
     private final int nodeId;
     private final LogManager logs;
@@ -224,10 +230,66 @@ public final class ReplicaManager implements AutoCloseable {
         markerListeners.add(listener);
     }
 
+    /** {@link #appendRecords(TopicPartition, ByteBuffer, short, long, AppendOrigin)} of a producer's records (Produce). */
+    public CompletableFuture<AppendResult> appendRecords(TopicPartition tp, ByteBuffer records, short requiredAcks,
+                                                         long timeoutMs) {
+        return appendRecords(tp, records, requiredAcks, timeoutMs, AppendOrigin.CLIENT);
+    }
+
     /**
-     * Appends an end-transaction marker (WriteTxnMarkers, partition side) to {@code partition} as its leader, like an
-     * acks=all produce: refused while the ISR is below {@code min.insync.replicas}; the future completes once the high
-     * watermark covers the marker, after the {@link TransactionMarkerListener}s were told.
+     * The one way records reach a partition this broker leads: Produce, transaction markers and the coordinators'
+     * writes to their internal topics all come here. Appends {@code records} as leader now (on the calling thread),
+     * wakes fetches waiting for data, and returns a future that completes once {@code requiredAcks} is satisfied: at
+     * once for 0 and 1, and for -1 (all) once the high watermark covers the records. As in Kafka, acks=-1 is refused
+     * with NotEnoughReplicasException while the ISR is smaller than {@code min.insync.replicas}.
+     *
+     * @param requiredAcks -1 (all), 0 or 1
+     * @param timeoutMs    how long acks=-1 waits for the ISR
+     * @param origin       {@link AppendOrigin#COORDINATOR} may append control batches and skips the client's sequence
+     *                     checks
+     * @return completes with the append's result; fails with Kafka's TimeoutException (REQUEST_TIMED_OUT) after
+     *         {@code timeoutMs}, NotLeaderOrFollowerException when leadership moves before the ISR has the records, or
+     *         NotEnoughReplicasAfterAppendException when the ISR shrank below {@code min.insync.replicas} first
+     * @throws RuntimeException when the append itself fails, and nothing was written: NotLeaderOrFollowerException,
+     *                          NotEnoughReplicasException, InvalidRequiredAcksException, the log's validation and
+     *                          storage errors
+     */
+    public CompletableFuture<AppendResult> appendRecords(TopicPartition tp, ByteBuffer records, short requiredAcks,
+                                                         long timeoutMs, AppendOrigin origin) {
+        if (requiredAcks != ACKS_ALL && requiredAcks != 0 && requiredAcks != 1) {
+            throw new InvalidRequiredAcksException("acks must be -1 (all), 0 or 1, not " + requiredAcks);
+        }
+        Partition partition = partitions.get(tp);
+        if (partition == null) {
+            throw new NotLeaderOrFollowerException("this broker does not host " + tp);
+        }
+        AppendResult info = AppendResult.of(partition.appendAsLeader(records, requiredAcks == ACKS_ALL, origin));
+        fetchPurgatory.onNewData(tp);
+        if (requiredAcks != ACKS_ALL) {
+            return CompletableFuture.completedFuture(info);
+        }
+        CompletableFuture<AppendResult> acked = new CompletableFuture<>();
+        partition.awaitAcksAll(info.lastOffset() + 1)
+                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .whenComplete((v, failure) -> {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    if (cause == null) {
+                        acked.complete(info);
+                    } else if (cause instanceof java.util.concurrent.TimeoutException) {
+                        acked.completeExceptionally(new TimeoutException("the in-sync replicas of " + tp
+                                + " did not acknowledge the write within " + timeoutMs + " ms"));
+                    } else {
+                        acked.completeExceptionally(cause);
+                    }
+                });
+        return acked;
+    }
+
+    /**
+     * Appends an end-transaction marker (WriteTxnMarkers, partition side) through {@link #appendRecords} with acks=-1;
+     * the future completes once the high watermark covers the marker, after the {@link TransactionMarkerListener}s
+     * were told.
      *
      * @return the marker; fails with NotLeaderOrFollowerException, NotEnoughReplicasException,
      *         InvalidProducerEpochException (epoch older than the producer's), TransactionCoordinatorFencedException
@@ -237,28 +299,25 @@ public final class ReplicaManager implements AutoCloseable {
     public CompletableFuture<TransactionMarker> appendTransactionMarker(Partition partition, long producerId,
                                                                        short producerEpoch, int coordinatorEpoch,
                                                                        boolean committed, long timeoutMs) {
-        LogAppendInfo info;
+        TopicPartition tp = partition.topicPartition();
+        CompletableFuture<AppendResult> appended;
         try {
-            info = partition.appendAsLeader(TxnMarkerBatches.endTxnMarker(producerId, producerEpoch, coordinatorEpoch,
-                    committed, System.currentTimeMillis()), true, AppendOrigin.COORDINATOR);
+            appended = appendRecords(tp, TxnMarkerBatches.endTxnMarker(producerId, producerEpoch, coordinatorEpoch,
+                    committed, System.currentTimeMillis()), ACKS_ALL, timeoutMs, AppendOrigin.COORDINATOR);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        TopicPartition tp = partition.topicPartition();
-        fetchPurgatory.onNewData(tp);
-        TransactionMarker marker = new TransactionMarker(tp, producerId, producerEpoch, committed, info.firstOffset());
-        return partition.awaitHighWatermark(info.lastOffset() + 1)
-                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-                .thenApply(v -> {
-                    for (TransactionMarkerListener l : markerListeners) {
-                        try {
-                            l.onTransactionMarker(marker);
-                        } catch (RuntimeException e) {
-                            log.error("{}: transaction marker listener failed for {}", tp, marker, e);
-                        }
-                    }
-                    return marker;
-                });
+        return appended.thenApply(info -> {
+            TransactionMarker marker = new TransactionMarker(tp, producerId, producerEpoch, committed, info.firstOffset());
+            for (TransactionMarkerListener l : markerListeners) {
+                try {
+                    l.onTransactionMarker(marker);
+                } catch (RuntimeException e) {
+                    log.error("{}: transaction marker listener failed for {}", tp, marker, e);
+                }
+            }
+            return marker;
+        });
     }
 
     /** After DeleteRecords moved the log start offset. */

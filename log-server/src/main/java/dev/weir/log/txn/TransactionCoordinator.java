@@ -1,14 +1,11 @@
 package dev.weir.log.txn;
 
-import dev.weir.log.cluster.BrokerInfo;
-import dev.weir.log.cluster.MetadataImage;
 import dev.weir.log.cluster.MetadataStore;
-import dev.weir.log.cluster.PartitionImage;
-import dev.weir.log.cluster.TopicImage;
-import dev.weir.log.group.GroupOperations.Coordinator;
-import dev.weir.log.group.ShardLog;
+import dev.weir.log.coordinator.Coordinator;
+import dev.weir.log.coordinator.CoordinatorRuntime;
+import dev.weir.log.coordinator.ShardLog;
+import dev.weir.log.coordinator.ShardStatus;
 import dev.weir.log.protocol.ErrorCode;
-import dev.weir.log.replica.Partition;
 import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.txn.TransactionShard.Entry;
 import dev.weir.log.txn.TxnMarkerChannel.MarkerJob;
@@ -23,20 +20,12 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * {@code __transaction_state} (record format in {@link TxnRecords}, states in {@link TransactionState}).
  * A transactional id belongs to partition {@code abs(id.hashCode()) % partitions} (Kafka's rule), and the
  * leader of that partition coordinates it: each partition this broker leads has a {@link TransactionShard},
- * loaded when leadership arrives and dropped when it leaves, exactly as the group coordinator does with
- * {@code __consumer_offsets}.
+ * loaded when leadership arrives and dropped when it leaves, on the same {@link CoordinatorRuntime} as the group
+ * coordinator's {@code __consumer_offsets}. Writes to the topic are acks=all and honour {@code min.insync.replicas};
+ * a failed write gets Kafka's coordinator error (COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR, see
+ * {@code TransactionShard.storeError}).
  *
  * <p>The two-phase commit: EndTxn writes PrepareCommit (or PrepareAbort) and answers once it is replicated;
  * the {@link TxnMarkerChannel} then has every partition leader append the marker, after which
@@ -59,31 +50,21 @@ import org.slf4j.LoggerFactory;
  * zombie on every partition) and InitProducerId answers CONCURRENT_TRANSACTIONS until the abort completes;
  * the client retries. A transaction open longer than its timeout is aborted the same way by a periodic check.
  *
- * <p>Thread-safety: safe for concurrent use. Metadata changes and shard loads run one at a time on the
- * coordinator's loader thread; requests run on request-handler threads and hold one transactional id's
- * monitor at a time; marker completions run on the marker thread, the timeout check on the scheduler.
+ * <p>Thread-safety: safe for concurrent use. Metadata changes run on the runtime's loader thread, shard loads on
+ * its shard threads; requests run on request-handler threads and hold one transactional id's monitor at a time;
+ * marker completions run on the marker thread, the timeout check on the scheduler.
  */
 public final class TransactionCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
     public static final String STATE_TOPIC = "__transaction_state";
-    /** Kafka's {@code transaction.state.log.segment.bytes} default. */
-    private static final String STATE_SEGMENT_BYTES = String.valueOf(100 * 1024 * 1024);
     /** Pause before retrying a failed CompleteCommit/CompleteAbort write. */
     private static final long COMPLETE_RETRY_MS = 1000;
 
-    private final int nodeId;
     private final TxnConfig config;
-    private final MetadataStore metadata;
-    private final ReplicaManager replicas;
     private final ProducerIdAllocator producerIds;
-    private final ScheduledExecutorService scheduler;
     private final Clock clock;
     private final TxnMarkerChannel markers;
-    private final ExecutorService loader;
-    private final ConcurrentHashMap<Integer, TransactionShard> shards = new ConcurrentHashMap<>();
-    private final Object topicCreation = new Object();
-    private ScheduledFuture<?> timeoutTask;
-    private volatile boolean closed;
+    private final CoordinatorRuntime<TransactionShard> runtime;
 
     /**
      * @param markerWriter sends WriteTxnMarkers to a broker; {@code null} for the real one (an
@@ -92,28 +73,37 @@ public final class TransactionCoordinator implements AutoCloseable {
     public TransactionCoordinator(int nodeId, TxnConfig config, MetadataStore metadata, ReplicaManager replicas,
                                   ProducerIdAllocator producerIds, ScheduledExecutorService scheduler, Clock clock,
                                   TxnMarkerChannel.MarkerWriter markerWriter) {
-        this.nodeId = nodeId;
         this.config = config;
-        this.metadata = metadata;
-        this.replicas = replicas;
         this.producerIds = producerIds;
-        this.scheduler = scheduler;
         this.clock = clock;
         this.markers = new TxnMarkerChannel(metadata, markerWriter != null ? markerWriter
-                : new TxnMarkerChannel.InterBrokerWriter(nodeId, config.markerTimeoutMs()));
-        this.loader = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "weir-txn-loader");
-            t.setDaemon(true);
-            return t;
-        });
+                : new TxnMarkerChannel.InterBrokerWriter(nodeId, config.requestTimeoutMs()));
+        // Kafka's transaction coordinator waits request.timeout.ms for its state log's ISR.
+        this.runtime = new CoordinatorRuntime<>(new CoordinatorRuntime.InternalTopic(STATE_TOPIC,
+                config.stateTopicPartitions(), config.stateTopicReplicationFactor(),
+                "transaction.state.log.replication.factor", "transactional ids"), nodeId, metadata, replicas,
+                scheduler, config.requestTimeoutMs(), "weir-txn-loader", new CoordinatorRuntime.Shards<>() {
+                    @Override
+                    public TransactionShard create(int partitionIndex, int leaderEpoch, ShardLog log) {
+                        return new TransactionShard(partitionIndex, leaderEpoch, log);
+                    }
+
+                    @Override
+                    public void load(TransactionShard shard) {
+                        // A coordinator that takes over finishes the transactions its predecessor prepared.
+                        for (Entry entry : shard.load()) {
+                            synchronized (entry) {
+                                writeMarkers(shard, entry, entry.current);
+                            }
+                        }
+                    }
+                });
     }
 
     /** Follows metadata from now on (register after the replica manager, so partitions exist first). */
     public void start() {
-        metadata.addListener(image -> submit(() -> onMetadata(image)));
-        submit(() -> onMetadata(metadata.current()));
-        timeoutTask = scheduler.scheduleWithFixedDelay(this::abortTimedOutAndExpire, config.abortCheckIntervalMs(),
-                config.abortCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        runtime.start();
+        runtime.scheduleWithFixedDelay(this::abortTimedOutAndExpire, config.abortCheckIntervalMs());
     }
 
     public TxnConfig config() {
@@ -124,13 +114,7 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     /** The {@code __transaction_state} partition of a transactional id: Kafka's {@code Utils.abs(hashCode) % partitions}. */
     public int partitionFor(String transactionalId) {
-        int h = transactionalId.hashCode();
-        int abs = h == Integer.MIN_VALUE ? 0 : Math.abs(h);
-        return abs % partitionCount();
-    }
-
-    private int partitionCount() {
-        return metadata.current().topic(STATE_TOPIC).map(t -> t.partitions().size()).orElse(config.stateTopicPartitions());
+        return runtime.partitionFor(transactionalId);
     }
 
     public static boolean isStateTopic(String topic) {
@@ -139,57 +123,15 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     /** Creates {@code __transaction_state} unless it exists. */
     public void ensureStateTopic() {
-        if (metadata.current().topic(STATE_TOPIC).isPresent()) {
-            return;
-        }
-        synchronized (topicCreation) {
-            MetadataImage image = metadata.current();
-            if (image.topic(STATE_TOPIC).isPresent()) {
-                return;
-            }
-            int brokers = image.brokers().size();
-            int rf = config.stateTopicReplicationFactor();
-            if (brokers < rf) {
-                throw new org.apache.kafka.common.errors.CoordinatorNotAvailableException("waiting for " + rf
-                        + " live brokers to create " + STATE_TOPIC + " (transaction.state.log.replication.factor); "
-                        + brokers + " registered so far");
-            }
-            // Compact only: the last state per transactional id is all a coordinator needs; expired ids leave by
-            // tombstone.
-            Map<String, String> configs = Map.of("cleanup.policy", "compact", "segment.bytes", STATE_SEGMENT_BYTES);
-            try {
-                metadata.createTopic(STATE_TOPIC, config.stateTopicPartitions(), rf, configs);
-                log.info("created {} with {} partitions", STATE_TOPIC, config.stateTopicPartitions());
-            } catch (TopicExistsException e) {
-                // created concurrently
-            }
-        }
+        runtime.ensureTopic();
     }
 
     /** FindCoordinator key type 1: the leader of the id's state partition. Creates the topic on first use. */
     public Coordinator findCoordinator(String transactionalId) {
         if (transactionalId == null || transactionalId.isEmpty()) {
-            return new Coordinator(ErrorCode.INVALID_REQUEST, "the transactional id is missing", -1, "", -1);
+            return Coordinator.error(ErrorCode.INVALID_REQUEST, "the transactional id is missing");
         }
-        try {
-            ensureStateTopic();
-        } catch (RuntimeException e) {
-            log.warn("cannot create {}", STATE_TOPIC, e);
-            return new Coordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, "cannot create " + STATE_TOPIC + ": "
-                    + e.getMessage(), -1, "", -1);
-        }
-        MetadataImage image = metadata.current();
-        Optional<TopicImage> topic = image.topic(STATE_TOPIC);
-        int partition = partitionFor(transactionalId);
-        if (topic.isEmpty() || partition >= topic.get().partitions().size()) {
-            return new Coordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, STATE_TOPIC + " is not available", -1, "", -1);
-        }
-        BrokerInfo leader = image.brokers().get(topic.get().partitions().get(partition).leader());
-        if (leader == null) {
-            return new Coordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, "the leader of " + STATE_TOPIC + "-"
-                    + partition + " is not available", -1, "", -1);
-        }
-        return new Coordinator(ErrorCode.NONE, null, leader.nodeId(), leader.host(), leader.port());
+        return runtime.find(transactionalId);
     }
 
     // --- InitProducerId ---
@@ -263,23 +205,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     /** AddPartitionsToTxn (and AddOffsetsToTxn with the group's offsets partition): one error for all partitions. */
     public CompletableFuture<ErrorCode> addPartitions(String transactionalId, long producerId, short producerEpoch,
                                                       Set<TopicPartition> partitions) {
-        if (transactionalId == null || transactionalId.isEmpty()) {
-            return done(ErrorCode.INVALID_REQUEST);
-        }
-        TransactionShard shard = shardOf(transactionalId);
-        ErrorCode unavailable = unavailable(shard, transactionalId);
-        if (unavailable != ErrorCode.NONE) {
-            return done(unavailable);
-        }
-        Entry entry = shard.entry(transactionalId);
-        if (entry == null) {
-            return done(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-        }
-        synchronized (entry) {
-            ErrorCode error = checkProducer(entry, producerId, producerEpoch);
-            if (error != ErrorCode.NONE) {
-                return done(error);
-            }
+        return withProducer(transactionalId, producerId, producerEpoch, (shard, entry) -> {
             TransactionMetadata cur = entry.current;
             switch (cur.state()) {
                 case PREPARE_COMMIT, PREPARE_ABORT, PREPARE_EPOCH_FENCE -> {
@@ -296,7 +222,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                     return shard.write(entry, cur.withPartitions(partitions, now), now);
                 }
             }
-        }
+        });
     }
 
     /**
@@ -356,23 +282,7 @@ public final class TransactionCoordinator implements AutoCloseable {
      */
     public CompletableFuture<ErrorCode> endTxn(String transactionalId, long producerId, short producerEpoch,
                                                boolean commit) {
-        if (transactionalId == null || transactionalId.isEmpty()) {
-            return done(ErrorCode.INVALID_REQUEST);
-        }
-        TransactionShard shard = shardOf(transactionalId);
-        ErrorCode unavailable = unavailable(shard, transactionalId);
-        if (unavailable != ErrorCode.NONE) {
-            return done(unavailable);
-        }
-        Entry entry = shard.entry(transactionalId);
-        if (entry == null) {
-            return done(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-        }
-        synchronized (entry) {
-            ErrorCode error = checkProducer(entry, producerId, producerEpoch);
-            if (error != ErrorCode.NONE) {
-                return done(error);
-            }
+        return withProducer(transactionalId, producerId, producerEpoch, (shard, entry) -> {
             TransactionMetadata cur = entry.current;
             return switch (cur.state()) {
                 case ONGOING -> {
@@ -391,6 +301,36 @@ public final class TransactionCoordinator implements AutoCloseable {
                 case PREPARE_ABORT -> done(commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS);
                 case EMPTY, DEAD, PREPARE_EPOCH_FENCE -> done(ErrorCode.INVALID_TXN_STATE);
             };
+        });
+    }
+
+    /** What AddPartitionsToTxn and EndTxn do once the id is served here and the producer is current. */
+    private interface ProducerOperation {
+        /** Called holding the entry's monitor. */
+        CompletableFuture<ErrorCode> apply(TransactionShard shard, Entry entry);
+    }
+
+    /**
+     * Kafka's checks of AddPartitionsToTxn and EndTxn, in order (id given, coordinated and loaded here, known, producer
+     * id and epoch current, no transition pending), then {@code operation} holding the id's monitor.
+     */
+    private CompletableFuture<ErrorCode> withProducer(String transactionalId, long producerId, short producerEpoch,
+                                                      ProducerOperation operation) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return done(ErrorCode.INVALID_REQUEST);
+        }
+        TransactionShard shard = shardOf(transactionalId);
+        ErrorCode unavailable = unavailable(shard, transactionalId);
+        if (unavailable != ErrorCode.NONE) {
+            return done(unavailable);
+        }
+        Entry entry = shard.entry(transactionalId);
+        if (entry == null) {
+            return done(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+        }
+        synchronized (entry) {
+            ErrorCode error = checkProducer(entry, producerId, producerEpoch);
+            return error != ErrorCode.NONE ? done(error) : operation.apply(shard, entry);
         }
     }
 
@@ -444,7 +384,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     /** Aborts Ongoing transactions past their timeout (fencing their producer) and removes expired ids. */
     void abortTimedOutAndExpire() {
         long now = clock.millis();
-        for (TransactionShard shard : shards.values()) {
+        for (TransactionShard shard : runtime.shards()) {
             if (!shard.active()) {
                 continue;
             }
@@ -533,8 +473,8 @@ public final class TransactionCoordinator implements AutoCloseable {
         Set<Long> pids = producerIds == null ? Set.of() : Set.copyOf(producerIds);
         long now = clock.millis();
         ErrorCode error = ErrorCode.NONE;
-        for (TransactionShard shard : shards.values()) {
-            if (shard.status() == TransactionShard.Status.LOADING) {
+        for (TransactionShard shard : runtime.shards()) {
+            if (shard.status() == ShardStatus.LOADING) {
                 error = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
                 continue;
             }
@@ -562,115 +502,21 @@ public final class TransactionCoordinator implements AutoCloseable {
     // --- routing ---
 
     private TransactionShard shardOf(String transactionalId) {
-        if (metadata.current().topic(STATE_TOPIC).isEmpty()) {
-            return null;
-        }
-        return shards.get(partitionFor(transactionalId));
+        return runtime.shardOf(transactionalId);
     }
 
     /** NONE when {@code shard} serves requests, else the error that sends the client to retry or look again. */
     private ErrorCode unavailable(TransactionShard shard, String transactionalId) {
-        if (shard != null) {
-            return shard.availability();
-        }
-        Optional<TopicImage> topic = metadata.current().topic(STATE_TOPIC);
-        if (topic.isEmpty()) {
-            return ErrorCode.NOT_COORDINATOR;
-        }
-        int partition = partitionFor(transactionalId);
-        return partition < topic.get().partitions().size() && topic.get().partitions().get(partition).leader() == nodeId
-                ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
-    }
-
-    // --- following leadership (loader thread) ---
-
-    private boolean submit(Runnable task) {
-        if (closed) {
-            return false;
-        }
-        try {
-            loader.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    log.error("transaction coordinator background task failed", e);
-                }
-            });
-            return true;
-        } catch (RejectedExecutionException e) {
-            return false;
-        }
+        return shard != null ? shard.availability() : runtime.missingShardError(transactionalId, ErrorCode.NOT_COORDINATOR);
     }
 
     private void schedule(Runnable task, long delayMs) {
-        try {
-            scheduler.schedule(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    log.error("transaction coordinator task failed", e);
-                }
-            }, delayMs, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // shutting down
-        }
-    }
-
-    /** Loads shards of state partitions this broker now leads and unloads the others. */
-    private void onMetadata(MetadataImage image) {
-        if (closed) {
-            return;
-        }
-        Map<Integer, Partition> led = new HashMap<>();
-        Map<Integer, Integer> epochs = new HashMap<>();
-        image.topic(STATE_TOPIC).ifPresent(topic -> {
-            for (PartitionImage p : topic.partitions()) {
-                if (p.leader() != nodeId) {
-                    continue;
-                }
-                replicas.partition(new TopicPartition(STATE_TOPIC, p.partition())).ifPresent(partition -> {
-                    led.put(p.partition(), partition);
-                    epochs.put(p.partition(), p.leaderEpoch());
-                });
-            }
-        });
-        for (Map.Entry<Integer, TransactionShard> e : new ArrayList<>(shards.entrySet())) {
-            Partition now = led.get(e.getKey());
-            TransactionShard shard = e.getValue();
-            if (now == null || now != shard.log().partition() || epochs.get(e.getKey()) != shard.coordinatorEpoch()) {
-                shards.remove(e.getKey(), shard);
-                shard.unload();
-                log.info("unloaded transactional ids of {}-{}", STATE_TOPIC, e.getKey());
-            }
-        }
-        List<TransactionShard> toLoad = new ArrayList<>();
-        led.forEach((index, partition) -> shards.computeIfAbsent(index, i -> {
-            TransactionShard shard = new TransactionShard(i, epochs.get(i),
-                    new ShardLog(partition, replicas.fetchPurgatory()));
-            toLoad.add(shard);
-            return shard;
-        }));
-        toLoad.sort(java.util.Comparator.comparingInt(TransactionShard::partitionIndex));
-        for (TransactionShard shard : toLoad) {
-            try {
-                for (Entry entry : shard.load()) {
-                    synchronized (entry) {
-                        writeMarkers(shard, entry, entry.current);
-                    }
-                }
-            } catch (RuntimeException e) {
-                log.error("loading transactional ids of {}-{} failed; they are unavailable", STATE_TOPIC,
-                        shard.partitionIndex(), e);
-            }
-        }
+        runtime.schedule(task, delayMs);
     }
 
     /** Waits until every metadata change seen so far has been applied (shards loaded or unloaded). */
     public void awaitIdle() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (submit(() -> done.complete(null))) {
-            done.join();
-        }
+        runtime.awaitIdle();
     }
 
     private static <T> CompletableFuture<T> done(T value) {
@@ -679,20 +525,7 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        if (timeoutTask != null) {
-            timeoutTask.cancel(false);
-        }
-        loader.shutdown();
-        try {
-            if (!loader.awaitTermination(10, TimeUnit.SECONDS)) {
-                loader.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        shards.values().forEach(TransactionShard::unload);
-        shards.clear();
+        runtime.close();
         markers.close();
     }
 }

@@ -1,6 +1,9 @@
 package dev.weir.log.txn;
 
-import dev.weir.log.group.ShardLog;
+import dev.weir.log.coordinator.CoordinatorErrors;
+import dev.weir.log.coordinator.CoordinatorRuntime;
+import dev.weir.log.coordinator.ShardLog;
+import dev.weir.log.coordinator.ShardStatus;
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.protocol.KeyValueBatches;
 import java.util.ArrayList;
@@ -24,10 +27,8 @@ import org.slf4j.LoggerFactory;
  * volatile (a request that finds the shard loading gets COORDINATOR_LOAD_IN_PROGRESS, unloaded
  * NOT_COORDINATOR).
  */
-final class TransactionShard {
+final class TransactionShard implements CoordinatorRuntime.Shard {
     private static final Logger log = LoggerFactory.getLogger(TransactionShard.class);
-
-    enum Status { LOADING, ACTIVE, UNLOADED }
 
     /**
      * One transactional id. {@code current} is its last written (and replicated) state; {@code pending} the
@@ -48,7 +49,7 @@ final class TransactionShard {
     private final int coordinatorEpoch;
     private final ShardLog shardLog;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-    private volatile Status status = Status.LOADING;
+    private volatile ShardStatus status = ShardStatus.LOADING;
 
     TransactionShard(int partitionIndex, int coordinatorEpoch, ShardLog shardLog) {
         this.partitionIndex = partitionIndex;
@@ -69,20 +70,16 @@ final class TransactionShard {
         return shardLog;
     }
 
-    Status status() {
+    ShardStatus status() {
         return status;
     }
 
     boolean active() {
-        return status == Status.ACTIVE;
+        return status == ShardStatus.ACTIVE;
     }
 
     ErrorCode availability() {
-        return switch (status) {
-            case ACTIVE -> ErrorCode.NONE;
-            case LOADING -> ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-            case UNLOADED -> ErrorCode.NOT_COORDINATOR;
-        };
+        return status.availability();
     }
 
     Entry entry(String transactionalId) {
@@ -106,8 +103,7 @@ final class TransactionShard {
     /**
      * Writes {@code next} as the id's new state: it is pending while the record is appended and replicated,
      * then current. A Dead state is written as a tombstone and removes the id. Caller holds the entry's
-     * monitor; the future completes with NONE or the error for the client (NOT_COORDINATOR when leadership
-     * moved or storage failed).
+     * monitor; the future completes with NONE or the error for the client ({@link #storeError}).
      */
     CompletableFuture<ErrorCode> write(Entry entry, TransactionMetadata next, long now) {
         entry.pending = next;
@@ -141,18 +137,19 @@ final class TransactionShard {
     }
 
     /**
-     * Kafka answers NOT_COORDINATOR for any failed write to the state log (leadership moved, storage error, a
-     * too-large record): the client looks the coordinator up again and retries.
+     * A failed write to the state log as Kafka's transaction coordinator answers it: COORDINATOR_NOT_AVAILABLE when
+     * the partition lacks in-sync replicas ({@code min.insync.replicas}) or the ISR did not acknowledge in time (the
+     * client retries), NOT_COORDINATOR when leadership moved or storage failed (it looks the coordinator up again),
+     * UNKNOWN_SERVER_ERROR for a record too large.
      */
-    @SuppressWarnings("unused")
     private static ErrorCode storeError(Throwable t) {
-        return ErrorCode.NOT_COORDINATOR;
+        return CoordinatorErrors.ofWrite(t, ErrorCode.UNKNOWN_SERVER_ERROR, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
 
     // --- load / unload ---
 
     /**
-     * Replays the partition into entries and starts serving. Runs on the coordinator's loader thread.
+     * Replays the partition into entries and starts serving. Runs on the runtime's shard thread.
      *
      * @return the entries found in PrepareCommit or PrepareAbort, whose markers must be (re)sent
      */
@@ -188,8 +185,8 @@ final class TransactionShard {
                 toComplete.add(e);
             }
         });
-        if (status == Status.LOADING) {
-            status = Status.ACTIVE;
+        if (status == ShardStatus.LOADING) {
+            status = ShardStatus.ACTIVE;
         }
         log.info("loaded {} transactional id(s) from {} record(s) of __transaction_state-{} in {} ms ({} completing)",
                 entries.size(), records[0], partitionIndex, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
@@ -198,8 +195,9 @@ final class TransactionShard {
     }
 
     /** Stops serving; marker jobs of this shard stop at their next attempt. */
-    void unload() {
-        status = Status.UNLOADED;
+    @Override
+    public void unload() {
+        status = ShardStatus.UNLOADED;
         entries.clear();
     }
 }

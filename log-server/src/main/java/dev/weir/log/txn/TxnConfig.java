@@ -11,10 +11,11 @@ import dev.weir.log.config.BrokerConfig;
  * @param abortCheckIntervalMs        {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}
  * @param idExpirationMs              {@code transactional.id.expiration.ms}: an idle id without a transaction is
  *                                    removed after this long
- * @param markerTimeoutMs             socket timeout of WriteTxnMarkers requests ({@code request.timeout.ms})
+ * @param requestTimeoutMs            {@code request.timeout.ms}: socket timeout of WriteTxnMarkers requests, and how
+ *                                    long a write to {@code __transaction_state} waits for its ISR
  */
 public record TxnConfig(int stateTopicPartitions, int stateTopicReplicationFactor, int maxTimeoutMs,
-                        long abortCheckIntervalMs, long idExpirationMs, int markerTimeoutMs) {
+                        long abortCheckIntervalMs, long idExpirationMs, int requestTimeoutMs) {
 
     public static TxnConfig from(BrokerConfig broker) {
         return new TxnConfig(

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.log.cluster.BrokerInfo;
-import dev.weir.log.cluster.LocalMetadataStore;
-import dev.weir.log.config.BrokerConfig;
+import dev.weir.log.coordinator.CoordinatorTestBroker;
 import dev.weir.log.group.GroupOperations.CommitParams;
 import dev.weir.log.group.GroupOperations.GroupDescription;
 import dev.weir.log.group.GroupOperations.JoinParams;
@@ -16,11 +14,6 @@ import dev.weir.log.group.GroupOperations.PartitionCommit;
 import dev.weir.log.group.GroupOperations.Protocol;
 import dev.weir.log.group.GroupOperations.SyncParams;
 import dev.weir.log.protocol.ErrorCode;
-import dev.weir.log.replica.FetchPurgatory;
-import dev.weir.log.replica.ReplicaManager;
-import dev.weir.log.storage.LogConfig;
-import dev.weir.log.storage.LogManager;
-import dev.weir.log.testing.MutableClock;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
@@ -55,33 +46,22 @@ class GroupCoordinatorTest {
 
     @TempDir
     Path dir;
-    final MutableClock clock = new MutableClock(1_000_000);
-    ScheduledExecutorService scheduler;
-    LocalMetadataStore metadata;
-    LogManager logs;
-    ReplicaManager replicas;
+    CoordinatorTestBroker broker;
     GroupCoordinator coordinator;
 
     @BeforeEach
     void start() {
-        scheduler = Executors.newScheduledThreadPool(2);
-        metadata = LocalMetadataStore.open(dir, 1);
-        metadata.registerBroker(new BrokerInfo(1, "localhost", 9092, null));
-        openBroker();
-        metadata.createTopic("t", 2, 1, Map.of());
-        metadata.createTopic("u", 1, 1, Map.of());
+        broker = new CoordinatorTestBroker(dir);
+        startCoordinator();
+        broker.metadata().createTopic("t", 2, 1, Map.of());
+        broker.metadata().createTopic("u", 1, 1, Map.of());
     }
 
-    private void openBroker() {
-        logs = LogManager.open(List.of(dir), clock, scheduler, Long.MAX_VALUE / 2, Long.MAX_VALUE / 2,
-                topic -> LogConfig.defaults());
-        BrokerConfig broker = BrokerConfig.from(Map.of("log.dirs", dir.toString()));
-        replicas = new ReplicaManager(1, logs, broker, new FetchPurgatory(scheduler, Runnable::run), metadata, scheduler,
-                Runnable::run);
-        replicas.onMetadata(metadata.current());
-        metadata.addListener(replicas::onMetadata);
-        GroupConfig config = new GroupConfig(0, 1, 1_800_000, MAX_SIZE, 5, 1, RETENTION_MS, Long.MAX_VALUE / 2, 4096);
-        coordinator = new GroupCoordinator(1, config, metadata, replicas, scheduler, clock);
+    private void startCoordinator() {
+        GroupConfig config = new GroupConfig(0, 1, 1_800_000, MAX_SIZE, 5, 1, RETENTION_MS, Long.MAX_VALUE / 2, 4096,
+                GroupConfig.OFFSETS_COMMIT_TIMEOUT_MS);
+        coordinator = new GroupCoordinator(1, config, broker.metadata(), broker.replicas(), broker.scheduler(),
+                broker.clock);
         coordinator.start();
         coordinator.ensureOffsetsTopic();
         coordinator.awaitIdle();
@@ -90,19 +70,14 @@ class GroupCoordinatorTest {
     /** A new coordinator (and logs) over the same directory, as after a broker restart. */
     private void restartBroker() {
         coordinator.close();
-        logs.close();
-        metadata.close();
-        metadata = LocalMetadataStore.open(dir, 1);
-        metadata.registerBroker(new BrokerInfo(1, "localhost", 9092, null));
-        openBroker();
+        broker.restart();
+        startCoordinator();
     }
 
     @AfterEach
     void stop() {
         coordinator.close();
-        logs.close();
-        metadata.close();
-        scheduler.shutdownNow();
+        broker.close();
     }
 
     @Test
@@ -116,13 +91,13 @@ class GroupCoordinatorTest {
     @Test
     void offsetsOfASimpleGroupExpireByCommitTimeAndTheGroupGoesWithThem() {
         commit("simple", -1, "", tp("t", 0), 5);
-        clock.advance(RETENTION_MS / 2);
+        broker.clock.advance(RETENTION_MS / 2);
         commit("simple", -1, "", tp("t", 1), 7);
-        clock.advance(RETENTION_MS / 2);
+        broker.clock.advance(RETENTION_MS / 2);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 1)), coordinator.fetchOffsets("simple", null).offsets().keySet());
 
-        clock.advance(RETENTION_MS);
+        broker.clock.advance(RETENTION_MS);
         coordinator.runRetentionNow();
         assertEquals(Map.of(), coordinator.fetchOffsets("simple", null).offsets());
         assertTrue(coordinator.listGroups(List.of(), List.of()).groups().isEmpty(), "the empty group is removed");
@@ -136,17 +111,17 @@ class GroupCoordinatorTest {
     void anEmptyConsumerGroupsOffsetsExpireOnlyOnceItHasBeenEmptyForTheRetentionPeriod() {
         JoinResult joined = joinAndSync("consumers", subscription("t"));
         commit("consumers", joined.generationId(), joined.memberId(), tp("t", 0), 3);
-        clock.advance(RETENTION_MS * 2);
+        broker.clock.advance(RETENTION_MS * 2);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("consumers", null).offsets().keySet(),
                 "a stable group keeps the offsets of topics it subscribes to, however old");
 
         coordinator.leave("consumers", List.of(new LeavingMember(joined.memberId(), null)));
         assertEquals("Empty", coordinator.describe("consumers").state());
-        clock.advance(RETENTION_MS - 1);
+        broker.clock.advance(RETENTION_MS - 1);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("consumers", null).offsets().keySet());
-        clock.advance(1);
+        broker.clock.advance(1);
         coordinator.runRetentionNow();
         assertEquals(Map.of(), coordinator.fetchOffsets("consumers", null).offsets());
         assertEquals(ErrorCode.GROUP_ID_NOT_FOUND, coordinator.describe("consumers").error());
@@ -157,7 +132,7 @@ class GroupCoordinatorTest {
         JoinResult joined = joinAndSync("readers", subscription("t"));
         commit("readers", joined.generationId(), joined.memberId(), tp("t", 0), 3);
         commit("readers", joined.generationId(), joined.memberId(), tp("u", 0), 4);
-        clock.advance(RETENTION_MS);
+        broker.clock.advance(RETENTION_MS);
         coordinator.runRetentionNow();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("readers", null).offsets().keySet());
     }
@@ -166,7 +141,7 @@ class GroupCoordinatorTest {
     void offsetsOfADeletedTopicAreRemoved() {
         commit("two", -1, "", tp("t", 0), 1);
         commit("two", -1, "", tp("u", 0), 2);
-        metadata.deleteTopic("u");
+        broker.metadata().deleteTopic("u");
         coordinator.awaitIdle();
         assertEquals(Set.of(tp("t", 0)), coordinator.fetchOffsets("two", null).offsets().keySet());
     }

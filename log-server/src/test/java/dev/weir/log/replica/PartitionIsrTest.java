@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.cluster.PartitionImage;
 import dev.weir.log.protocol.KeyValueBatches;
+import dev.weir.log.storage.AppendOrigin;
 import dev.weir.log.storage.LogConfig;
 import dev.weir.log.storage.PartitionLog;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.junit.jupiter.api.AfterEach;
@@ -63,7 +65,7 @@ class PartitionIsrTest {
         for (int i = 0; i < records; i++) {
             entries.add(new KeyValueBatches.Entry("k".getBytes(StandardCharsets.UTF_8), ("v" + i).getBytes(StandardCharsets.UTF_8)));
         }
-        partition.appendAsLeader(KeyValueBatches.batch(entries, 0), true);
+        partition.appendAsLeader(KeyValueBatches.batch(entries, 0), true, AppendOrigin.CLIENT);
     }
 
     @Test
@@ -126,8 +128,27 @@ class PartitionIsrTest {
         partition.setMinInsyncReplicas(3);
         partition.updateAssignment(image(List.of(1, 2), 1), 0);
         assertThrows(NotEnoughReplicasException.class, () -> append(1));
-        partition.appendAsLeader(KeyValueBatches.batch(List.of(new KeyValueBatches.Entry(null, new byte[1])), 0), false);
+        partition.appendAsLeader(KeyValueBatches.batch(List.of(new KeyValueBatches.Entry(null, new byte[1])), 0), false, AppendOrigin.CLIENT);
         assertEquals(1, log.logEndOffset());
+    }
+
+    @Test
+    void anAcksAllWriteWhoseIsrShrankBelowMinInsyncReplicasBeforeItWasReplicatedFailsAfterAppend() throws Exception {
+        partition.setMinInsyncReplicas(3);
+        append(10);
+        CompletableFuture<Void> acked = partition.awaitAcksAll(10);
+        partition.onFollowerFetch(2, 10, 1, recorder);
+        partition.onFollowerFetch(3, 10, 1, recorder);
+        acked.get();
+
+        append(5);
+        CompletableFuture<Void> shrunk = partition.awaitAcksAll(15);
+        partition.onFollowerFetch(2, 15, 2, recorder); // 3 stops fetching and leaves the ISR
+        assertFalse(shrunk.isDone());
+        partition.updateAssignment(image(List.of(1, 2), 1), 3);
+        assertEquals(15, partition.highWatermark(), "the records are committed for the smaller ISR");
+        ExecutionException e = assertThrows(ExecutionException.class, shrunk::get);
+        assertInstanceOf(NotEnoughReplicasAfterAppendException.class, e.getCause(), "two replicas hold them, not three");
     }
 
     @Test

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.log.cluster.BrokerInfo;
-import dev.weir.log.cluster.LocalMetadataStore;
-import dev.weir.log.config.BrokerConfig;
+import dev.weir.log.coordinator.CoordinatorTestBroker;
 import dev.weir.log.group.GroupConfig;
 import dev.weir.log.group.GroupCoordinator;
 import dev.weir.log.group.GroupOperations.FetchResult;
@@ -15,13 +14,8 @@ import dev.weir.log.group.GroupOperations.PartitionCommit;
 import dev.weir.log.group.GroupOperations.TxnCommitParams;
 import dev.weir.log.protocol.ErrorCode;
 import dev.weir.log.protocol.TestMarkers;
-import dev.weir.log.replica.FetchPurgatory;
 import dev.weir.log.replica.Partition;
-import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.replica.TransactionMarker;
-import dev.weir.log.storage.LogConfig;
-import dev.weir.log.storage.LogManager;
-import dev.weir.log.testing.MutableClock;
 import dev.weir.log.txn.TxnOperations.InitResult;
 import dev.weir.log.txn.TxnOperations.TransactionDescription;
 import java.io.IOException;
@@ -32,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.TopicPartition;
@@ -61,12 +53,8 @@ class TransactionCoordinatorTest {
 
     @TempDir
     Path dir;
-    final MutableClock clock = new MutableClock(1_000_000);
     final FakeWriter writer = new FakeWriter();
-    ScheduledExecutorService scheduler;
-    LocalMetadataStore metadata;
-    LogManager logs;
-    ReplicaManager replicas;
+    CoordinatorTestBroker broker;
     GroupCoordinator groups;
     TransactionCoordinator txns;
 
@@ -103,10 +91,10 @@ class TransactionCoordinatorTest {
         }
 
         private void appendMarker(TopicPartition tp, WriteTxnMarkersRequestData.WritableTxnMarker m) {
-            Partition partition = replicas.partition(tp).orElseThrow();
+            Partition partition = broker.replicas().partition(tp).orElseThrow();
             long offset = partition.log().logEndOffset();
             partition.log().appendAsFollower(TestMarkers.marker(offset, m.producerId(), m.producerEpoch(),
-                    m.transactionResult(), m.coordinatorEpoch(), clock.millis()));
+                    m.transactionResult(), m.coordinatorEpoch(), broker.clock.millis()));
             groups.onTransactionMarker(new TransactionMarker(tp, m.producerId(), m.producerEpoch(), m.transactionResult(), offset));
         }
 
@@ -117,29 +105,22 @@ class TransactionCoordinatorTest {
 
     @BeforeEach
     void start() {
-        scheduler = Executors.newScheduledThreadPool(2);
-        metadata = LocalMetadataStore.open(dir, 1);
-        metadata.registerBroker(new BrokerInfo(1, "localhost", 9092, null));
-        openBroker();
-        metadata.createTopic("t", 2, 1, Map.of());
-        metadata.createTopic("u", 1, 1, Map.of());
+        broker = new CoordinatorTestBroker(dir);
+        startCoordinators();
+        broker.metadata().createTopic("t", 2, 1, Map.of());
+        broker.metadata().createTopic("u", 1, 1, Map.of());
     }
 
-    private void openBroker() {
-        logs = LogManager.open(List.of(dir), clock, scheduler, Long.MAX_VALUE / 2, Long.MAX_VALUE / 2,
-                topic -> LogConfig.defaults());
-        BrokerConfig broker = BrokerConfig.from(Map.of("log.dirs", dir.toString()));
-        replicas = new ReplicaManager(1, logs, broker, new FetchPurgatory(scheduler, Runnable::run), metadata, scheduler,
-                Runnable::run);
-        replicas.onMetadata(metadata.current());
-        metadata.addListener(replicas::onMetadata);
+    private void startCoordinators() {
         groups = new GroupCoordinator(1, new GroupConfig(0, 1, 1_800_000, 100, 5, 1, Long.MAX_VALUE / 4,
-                Long.MAX_VALUE / 2, 4096), metadata, replicas, scheduler, clock);
+                Long.MAX_VALUE / 2, 4096, GroupConfig.OFFSETS_COMMIT_TIMEOUT_MS), broker.metadata(), broker.replicas(),
+                broker.scheduler(), broker.clock);
         groups.start();
         groups.ensureOffsetsTopic();
         groups.awaitIdle();
         txns = new TransactionCoordinator(1, new TxnConfig(5, 1, 60_000, Long.MAX_VALUE / 2, EXPIRATION_MS, 1000),
-                metadata, replicas, new ProducerIdAllocator(metadata, 10), scheduler, clock, writer);
+                broker.metadata(), broker.replicas(), new ProducerIdAllocator(broker.metadata(), 10), broker.scheduler(),
+                broker.clock, writer);
         txns.start();
         txns.ensureStateTopic();
         txns.awaitIdle();
@@ -149,22 +130,15 @@ class TransactionCoordinatorTest {
     private void restartBroker() {
         txns.close();
         groups.close();
-        replicas.close();
-        logs.close();
-        metadata.close();
-        metadata = LocalMetadataStore.open(dir, 1);
-        metadata.registerBroker(new BrokerInfo(1, "localhost", 9092, null));
-        openBroker();
+        broker.restart();
+        startCoordinators();
     }
 
     @AfterEach
     void stop() {
         txns.close();
         groups.close();
-        replicas.close();
-        logs.close();
-        metadata.close();
-        scheduler.shutdownNow();
+        broker.close();
     }
 
     // --- tests ---
@@ -214,7 +188,7 @@ class TransactionCoordinatorTest {
         TransactionDescription ongoing = txns.describe("app");
         assertEquals("Ongoing", ongoing.state());
         assertEquals(Set.of(tp("t", 0), tp("t", 1), tp("u", 0)), ongoing.partitions());
-        assertEquals(clock.millis(), ongoing.startMs());
+        assertEquals(broker.clock.millis(), ongoing.startMs());
 
         assertEquals(ErrorCode.NONE, end("app", p, true));
         await(() -> txns.describe("app").state().equals("CompleteCommit"));
@@ -285,11 +259,11 @@ class TransactionCoordinatorTest {
     void aTransactionPastItsTimeoutIsAbortedAndItsProducerFenced() {
         InitResult p = init("app", -1, (short) -1);
         assertEquals(ErrorCode.NONE, add("app", p, tp("t", 0)));
-        clock.advance(TIMEOUT_MS);
+        broker.clock.advance(TIMEOUT_MS);
         txns.runTimeoutCheckNow();
         assertEquals("Ongoing", txns.describe("app").state(), "not past the timeout yet");
 
-        clock.advance(1);
+        broker.clock.advance(1);
         txns.runTimeoutCheckNow();
         await(() -> txns.describe("app").state().equals("CompleteAbort"));
         assertEquals(1, txns.describe("app").producerEpoch());
@@ -339,8 +313,8 @@ class TransactionCoordinatorTest {
         assertEquals(ErrorCode.NONE, add("app", p, tp("t", 0), tp("u", 0)));
         writer.down = true;
         assertEquals(ErrorCode.NONE, end("app", p, true));
-        metadata.deleteTopic("t");
-        metadata.deleteTopic("u");
+        broker.metadata().deleteTopic("t");
+        broker.metadata().deleteTopic("u");
         writer.down = false;
         await(() -> txns.describe("app").state().equals("CompleteCommit"));
     }
@@ -350,7 +324,7 @@ class TransactionCoordinatorTest {
         InitResult a = init("alpha", -1, (short) -1);
         InitResult b = init("beta", -1, (short) -1);
         assertEquals(ErrorCode.NONE, add("beta", b, tp("t", 0)));
-        clock.advance(500);
+        broker.clock.advance(500);
 
         var all = txns.list(List.of(), List.of(), -1, null);
         assertEquals(ErrorCode.NONE, all.error());
@@ -377,7 +351,7 @@ class TransactionCoordinatorTest {
         InitResult p = init("idle", -1, (short) -1);
         InitResult q = init("busy", -1, (short) -1);
         assertEquals(ErrorCode.NONE, add("busy", q, tp("t", 0)));
-        clock.advance(EXPIRATION_MS + 1);
+        broker.clock.advance(EXPIRATION_MS + 1);
         // busy's transaction times out (and is aborted) in the same pass; idle is removed.
         txns.runTimeoutCheckNow();
         await(() -> txns.describe("idle").error() == ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);

@@ -1,8 +1,8 @@
-package dev.weir.log.group;
+package dev.weir.log.coordinator;
 
 import dev.weir.log.protocol.KeyValueBatches;
-import dev.weir.log.replica.FetchPurgatory;
 import dev.weir.log.replica.Partition;
+import dev.weir.log.replica.ReplicaManager;
 import dev.weir.log.storage.FileSlice;
 import dev.weir.log.storage.LogReadInfo;
 import dev.weir.log.storage.AppendOrigin;
@@ -14,9 +14,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The log of one partition of a coordinator's internal topic ({@code __consumer_offsets} with
- * {@link GroupRecords}, {@code __transaction_state} with {@code txn.TxnRecords}) as its shard uses it:
- * appends batches through the partition leader, and replays the partition from its start when the
- * shard loads.
+ * {@code group.GroupRecords}, {@code __transaction_state} with {@code txn.TxnRecords}) as its shard uses it:
+ * appends batches with acks=all through {@link ReplicaManager#appendRecords} (so {@code min.insync.replicas}
+ * holds for coordinator writes as for any producer's), and replays the partition from its start when the shard
+ * loads. Map a failed write to the client's error with {@link CoordinatorErrors}.
  *
  * <p>Thread-safe: the partition log serializes appends; reads use the log's immutable views.
  */
@@ -25,11 +26,14 @@ public final class ShardLog {
     private static final int READ_BYTES = 1024 * 1024;
 
     private final Partition partition;
-    private final FetchPurgatory fetchPurgatory;
+    private final ReplicaManager replicas;
+    private final long writeTimeoutMs;
 
-    public ShardLog(Partition partition, FetchPurgatory fetchPurgatory) {
+    /** @param writeTimeoutMs how long a write waits for the ISR before it fails with Kafka's TimeoutException */
+    public ShardLog(Partition partition, ReplicaManager replicas, long writeTimeoutMs) {
         this.partition = partition;
-        this.fetchPurgatory = fetchPurgatory;
+        this.replicas = replicas;
+        this.writeTimeoutMs = writeTimeoutMs;
     }
 
     public Partition partition() {
@@ -37,16 +41,18 @@ public final class ShardLog {
     }
 
     /** Largest batch the partition accepts ({@code max.message.bytes}). */
-    int maxBatchBytes() {
+    public int maxBatchBytes() {
         return partition.log().config().maxMessageBytes();
     }
 
     /**
      * Appends {@code entries} as one batch. The append itself happens before this returns (or throws);
      * the future completes once the partition's high watermark covers it, i.e. once it is replicated
-     * (with a single replica: before this returns, on the calling thread).
+     * (with a single replica: before this returns, on the calling thread), and fails when it is not within the
+     * write timeout or leadership moves first.
      *
-     * @throws RuntimeException the append's failure (record too large, storage error, ...)
+     * @throws RuntimeException the append's failure, nothing written (NOT_ENOUGH_REPLICAS while the ISR is smaller
+     *                          than {@code min.insync.replicas}, record too large, storage error, ...)
      */
     public CompletableFuture<Void> append(List<KeyValueBatches.Entry> entries, long nowMs) {
         return appendBatch(KeyValueBatches.batch(entries, nowMs));
@@ -58,7 +64,7 @@ public final class ShardLog {
      * state holds for this producer and epoch (0 for a new epoch), so the log's idempotence checks accept it;
      * callers serialize appends of one producer.
      */
-    CompletableFuture<Void> appendTransactional(List<KeyValueBatches.Entry> entries, long nowMs, long producerId,
+    public CompletableFuture<Void> appendTransactional(List<KeyValueBatches.Entry> entries, long nowMs, long producerId,
                                                short producerEpoch) {
         // Coordinator-origin batches get only the producer epoch check, so the sequence need not follow the client's.
         ByteBuffer batch = KeyValueBatches.transactionalBatch(entries, nowMs, producerId, producerEpoch, 0);
@@ -70,9 +76,8 @@ public final class ShardLog {
     }
 
     private CompletableFuture<Void> appendBatch(ByteBuffer batch, AppendOrigin origin) {
-        long lastOffset = partition.appendAsLeader(batch, false, origin).lastOffset();
-        fetchPurgatory.onNewData(partition.topicPartition());
-        return partition.awaitHighWatermark(lastOffset + 1);
+        return replicas.appendRecords(partition.topicPartition(), batch, ReplicaManager.ACKS_ALL, writeTimeoutMs, origin)
+                .thenApply(info -> null);
     }
 
     /**
@@ -88,7 +93,7 @@ public final class ShardLog {
      *
      * @return the log end offset replayed up to (markers at or above it come later)
      */
-    long replayWithMarkers(KeyValueBatches.TransactionalVisitor visitor) {
+    public long replayWithMarkers(KeyValueBatches.TransactionalVisitor visitor) {
         long end = partition.log().logEndOffset();
         replayUpTo(end, (buf, from) -> KeyValueBatches.forEachWithMarkers(buf, from, visitor));
         return end;
