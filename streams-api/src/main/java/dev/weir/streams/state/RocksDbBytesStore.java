@@ -50,6 +50,10 @@ public final class RocksDbBytesStore implements BytesStore {
                 .setWriteBufferManager(memory.writeBufferManager())
                 .setTableFormatConfig(table)
                 .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                // Memtables sized from the budget, in small arena blocks: RocksDB's default arena block is
+                // write_buffer_size / 8 (8 MiB), which alone would overrun a small budget across many stores.
+                .setWriteBufferSize(Math.max(1L << 20, Math.min(64L << 20, memory.budgetBytes() / 8)))
+                .setArenaBlockSize(256 * 1024)
                 .setMaxWriteBufferNumber(3)
                 .setMaxBackgroundJobs(2)
                 .setInfoLogLevel(org.rocksdb.InfoLogLevel.WARN_LEVEL)
