@@ -35,6 +35,15 @@ public final class GraphBuilder {
     }
 
     public void add(Node node, String... parentNames) {
+        if (node instanceof Node.Source src) {
+            for (Node n : nodes.values()) {
+                if (n instanceof Node.Source other && other.topics().stream().anyMatch(src.topics()::contains)) {
+                    throw new IllegalArgumentException("topic(s) " + other.topics().stream()
+                            .filter(src.topics()::contains).toList() + " are read by both '" + other.name()
+                            + "' and '" + src.name() + "': read a topic once and reuse the stream (or merge)");
+                }
+            }
+        }
         if (nodes.containsKey(node.name())) {
             throw new IllegalArgumentException("two operators are named '" + node.name()
                     + "': operator names must be unique in a topology");

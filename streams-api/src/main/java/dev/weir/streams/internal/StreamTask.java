@@ -1,0 +1,247 @@
+package dev.weir.streams.internal;
+
+import dev.weir.streams.Topology;
+import dev.weir.streams.serde.Serde;
+import dev.weir.streams.state.BytesStore;
+import dev.weir.streams.state.KeyValueStore;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One task: the processors of one sub-topology over one partition of its source topics, with its own
+ * stores. Records are buffered per input partition and processed head-first in timestamp order across
+ * partitions; stream time is the largest timestamp processed and never goes backwards. Used by both
+ * the runtime and {@code StreamsTestDriver}, so the test driver runs exactly the production code path.
+ * Not thread-safe: one thread owns a task.
+ */
+public final class StreamTask {
+    private final TaskId id;
+    private final Topology topology;
+    private final String applicationId;
+    private final RecordSink sink;
+    private final LongSupplier wallClock;
+    private final Map<String, Node.Source> sourceOfTopic = new HashMap<>();
+    private final Map<String, NodeProcessor> processors = new HashMap<>();
+    private final Map<String, Ctx> contexts = new HashMap<>();
+    private final Map<String, TypedStore<Object, Object>> stores = new LinkedHashMap<>();
+    private final Map<TopicPartition, ArrayDeque<RawRecord>> queues = new LinkedHashMap<>();
+    private final Map<TopicPartition, Long> consumed = new HashMap<>();
+    private long streamTime = Long.MIN_VALUE;
+    private RawRecord current;
+    private long currentTimestamp;
+    private long processed;
+
+    /**
+     * @param sourceTopics the real names of this task's source topics
+     * @param bytesStores  the opened local stores of this task, by store name (already restored)
+     */
+    @SuppressWarnings("unchecked")
+    public StreamTask(TaskId id, Topology topology, String applicationId, List<String> sourceTopics,
+                      Map<String, BytesStore> bytesStores, RecordSink sink, LongSupplier wallClock) {
+        this.id = id;
+        this.topology = topology;
+        this.applicationId = applicationId;
+        this.sink = sink;
+        this.wallClock = wallClock;
+        Topology.SubTopology sub = topology.subTopologies().get(id.subTopology());
+        for (String n : sub.nodes()) {
+            Node node = topology.node(n);
+            if (node instanceof Node.Source s) {
+                for (String t : sourceTopics) {
+                    if (s.topics().stream().anyMatch(x -> topology.topicName(applicationId, x).equals(t))
+                            || (s.pattern() != null && s.pattern().matcher(t).matches())) {
+                        sourceOfTopic.put(t, s);
+                    }
+                }
+            } else if (node instanceof Node.Processor p) {
+                processors.put(n, p.supplier().get());
+            }
+            contexts.put(n, new Ctx(n));
+        }
+        for (String t : sourceTopics) {
+            queues.put(new TopicPartition(t, id.partition()), new ArrayDeque<>());
+        }
+        for (String storeName : sub.stores()) {
+            StoreSpec spec = topology.stores().get(storeName);
+            String changelog = spec.changelogTopic(applicationId);
+            stores.put(storeName, new TypedStore<>(bytesStores.get(storeName), (Serde<Object>) spec.keySerde(),
+                    (Serde<Object>) spec.valueSerde(), changelog,
+                    (k, v, ts) -> sink.send(changelog, id.partition(), k, v, ts), () -> currentTimestamp));
+        }
+        for (Map.Entry<String, NodeProcessor> e : processors.entrySet()) {
+            e.getValue().init(contexts.get(e.getKey()));
+        }
+    }
+
+    public TaskId id() {
+        return id;
+    }
+
+    public java.util.Set<TopicPartition> inputPartitions() {
+        return queues.keySet();
+    }
+
+    public void add(RawRecord r) {
+        ArrayDeque<RawRecord> q = queues.get(new TopicPartition(r.topic(), r.partition()));
+        if (q == null) {
+            throw new IllegalArgumentException("task " + id + " does not read " + r.topic() + "-" + r.partition());
+        }
+        q.add(r);
+    }
+
+    public boolean hasBuffered() {
+        return queues.values().stream().anyMatch(q -> !q.isEmpty());
+    }
+
+    public int buffered() {
+        return queues.values().stream().mapToInt(ArrayDeque::size).sum();
+    }
+
+    /** Processes the buffered record with the smallest timestamp; false if nothing is buffered. */
+    public boolean processOne() {
+        ArrayDeque<RawRecord> best = null;
+        for (ArrayDeque<RawRecord> q : queues.values()) {
+            if (!q.isEmpty() && (best == null || q.peek().timestamp() < best.peek().timestamp())) {
+                best = q;
+            }
+        }
+        if (best == null) {
+            return false;
+        }
+        RawRecord r = best.poll();
+        Node.Source source = sourceOfTopic.get(r.topic());
+        Object key;
+        Object value;
+        try {
+            key = source.keySerde().deserialize(r.topic(), r.key());
+            value = source.valueSerde().deserialize(r.topic(), r.value());
+        } catch (RuntimeException e) {
+            throw new StreamsProcessingException("task " + id + " cannot deserialize the record at " + r.topic()
+                    + "-" + r.partition() + "@" + r.offset() + " with " + source.keySerde() + "/"
+                    + source.valueSerde() + ": " + e.getMessage(), e);
+        }
+        current = r;
+        currentTimestamp = r.timestamp();
+        streamTime = Math.max(streamTime, r.timestamp());
+        try {
+            forwardFrom(source.name(), new Rec(key, value, r.timestamp()));
+        } catch (StreamsProcessingException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StreamsProcessingException("task " + id + " failed processing the record at " + r.topic()
+                    + "-" + r.partition() + "@" + r.offset() + ": " + e, e);
+        }
+        consumed.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+        processed++;
+        current = null;
+        return true;
+    }
+
+    /** Next offset to consume per input partition, for what has been processed so far. */
+    public Map<TopicPartition, Long> consumedOffsets() {
+        return Map.copyOf(consumed);
+    }
+
+    public long streamTime() {
+        return streamTime;
+    }
+
+    public long processed() {
+        return processed;
+    }
+
+    public Map<String, TypedStore<Object, Object>> stores() {
+        return stores;
+    }
+
+    private void forwardFrom(String node, Rec r) {
+        for (String child : topology.children(node)) {
+            dispatch(child, r);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void dispatch(String nodeName, Rec r) {
+        NodeProcessor p = processors.get(nodeName);
+        if (p != null) {
+            p.process(r, contexts.get(nodeName));
+            return;
+        }
+        Node.Sink s = (Node.Sink) topology.node(nodeName);
+        String topic = s.topic() != null ? topology.topicName(applicationId, s.topic())
+                : s.extractor().topic(r.key(), r.value());
+        if (topic == null || topic.isEmpty()) {
+            throw new IllegalStateException("sink " + nodeName + " chose no topic for key " + r.key());
+        }
+        byte[] k = ((Serde<Object>) s.keySerde()).serialize(topic, r.key());
+        byte[] v = ((Serde<Object>) s.valueSerde()).serialize(topic, r.value());
+        sink.send(topic, null, k, v, r.timestamp());
+    }
+
+    private final class Ctx implements NodeContext {
+        private final String node;
+
+        Ctx(String node) {
+            this.node = node;
+        }
+
+        @Override
+        public void forward(Rec record) {
+            forwardFrom(node, record);
+        }
+
+        @Override
+        public void forward(Rec record, String childName) {
+            if (!topology.children(node).contains(childName)) {
+                throw new IllegalArgumentException(childName + " is not a child of " + node);
+            }
+            dispatch(childName, record);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <K, V> KeyValueStore<K, V> store(String name) {
+            KeyValueStore<?, ?> s = stores.get(name);
+            if (s == null) {
+                throw new IllegalArgumentException("processor " + node + " asked for store '" + name
+                        + "', which is not connected to it");
+            }
+            return (KeyValueStore<K, V>) s;
+        }
+
+        @Override
+        public String applicationId() {
+            return applicationId;
+        }
+
+        @Override
+        public long streamTime() {
+            return streamTime;
+        }
+
+        @Override
+        public long wallClockTime() {
+            return wallClock.getAsLong();
+        }
+
+        @Override
+        public String topic() {
+            return current == null ? null : current.topic();
+        }
+
+        @Override
+        public int partition() {
+            return current == null ? -1 : current.partition();
+        }
+
+        @Override
+        public long offset() {
+            return current == null ? -1 : current.offset();
+        }
+    }
+}
