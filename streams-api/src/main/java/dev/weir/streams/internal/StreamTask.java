@@ -94,6 +94,11 @@ public final class StreamTask {
         q.add(r);
     }
 
+    /** Drops buffered records (the consumer will fetch them again from the committed offsets). */
+    public void clearBuffers() {
+        queues.values().forEach(ArrayDeque::clear);
+    }
+
     public boolean hasBuffered() {
         return queues.values().stream().anyMatch(q -> !q.isEmpty());
     }

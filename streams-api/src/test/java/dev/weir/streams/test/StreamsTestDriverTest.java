@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 @Tag("fast")
-class StreamsTestDriverTest {
+public class StreamsTestDriverTest {
 
     /** The word count the end-to-end tests also run on a broker. */
     public static Topology wordCount() {
