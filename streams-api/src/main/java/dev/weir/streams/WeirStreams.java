@@ -105,17 +105,23 @@ public final class WeirStreams implements AutoCloseable {
         return threads == null ? 0 : threads.processed();
     }
 
+    /** Changelog records replayed into local stores by this instance so far (restores after a move or a lost store). */
+    public long restoredRecords() {
+        return threads == null ? 0 : threads.restored();
+    }
+
     public void close() {
         close(Duration.ofSeconds(60));
     }
 
     /** Commits, checkpoints and closes every task, leaves the group, and frees local resources. */
     public synchronized void close(Duration timeout) {
-        if (threads != null) {
-            threads.shutdown(timeout);
-        }
-        if (stores != null) {
-            stores.close();
+        boolean stopped = threads == null || threads.shutdown(timeout);
+        if (stores != null && stopped) {
+            stores.close(); // never under a live store: freeing the shared RocksDB cache would crash it
+        } else if (!stopped) {
+            log.warn("{}: stream threads did not stop within {}; local store memory is not freed",
+                    config.applicationId(), timeout);
         }
         if (state != State.ERROR) {
             state = State.NOT_RUNNING;

@@ -1,5 +1,6 @@
 package dev.weir.streams.internal;
 
+import dev.weir.streams.StreamsException;
 import dev.weir.streams.Topology;
 import dev.weir.streams.serde.Serde;
 import dev.weir.streams.state.BytesStore;
@@ -126,7 +127,7 @@ public final class StreamTask {
             key = source.keySerde().deserialize(r.topic(), r.key());
             value = source.valueSerde().deserialize(r.topic(), r.value());
         } catch (RuntimeException e) {
-            throw new StreamsProcessingException("task " + id + " cannot deserialize the record at " + r.topic()
+            throw new StreamsException("task " + id + " cannot deserialize the record at " + r.topic()
                     + "-" + r.partition() + "@" + r.offset() + " with " + source.keySerde() + "/"
                     + source.valueSerde() + ": " + e.getMessage(), e);
         }
@@ -135,10 +136,10 @@ public final class StreamTask {
         streamTime = Math.max(streamTime, r.timestamp());
         try {
             forwardFrom(source.name(), new Rec(key, value, r.timestamp()));
-        } catch (StreamsProcessingException e) {
+        } catch (StreamsException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new StreamsProcessingException("task " + id + " failed processing the record at " + r.topic()
+            throw new StreamsException("task " + id + " failed processing the record at " + r.topic()
                     + "-" + r.partition() + "@" + r.offset() + ": " + e, e);
         }
         consumed.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);

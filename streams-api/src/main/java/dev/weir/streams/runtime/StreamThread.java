@@ -88,12 +88,15 @@ final class StreamThread extends Thread {
     private final Map<TaskId, Active> suspended = new TreeMap<>();
     private final Set<TopicPartition> paused = new HashSet<>();
     private final Map<TopicPartition, Long> changelogWritten = new ConcurrentHashMap<>();
+    /** Offsets last committed per input partition: an idle thread commits nothing (no empty transactions). */
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
     private final Consumer<Throwable> onDeath;
     private volatile Exception sendError;
     private volatile boolean running = true;
     private boolean inTransaction;
     private long lastCommit = System.currentTimeMillis();
     private volatile long processedTotal;
+    private volatile long restoredTotal;
 
     StreamThread(int index, String processId, StreamsConfig cfg, Topology topology, PartitionPlan plan,
                  StoreFactory storeFactory, Consumer<Throwable> onDeath) {
@@ -154,6 +157,10 @@ final class StreamThread extends Thread {
 
     long processed() {
         return processedTotal;
+    }
+
+    long restored() {
+        return restoredTotal;
     }
 
     void shutdown() {
@@ -259,7 +266,11 @@ final class StreamThread extends Thread {
         checkSendError();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (Active a : active.values()) {
-            a.task.consumedOffsets().forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));
+            a.task.consumedOffsets().forEach((tp, o) -> {
+                if (!o.equals(committed.get(tp))) {
+                    offsets.put(tp, new OffsetAndMetadata(o));
+                }
+            });
         }
         if (eos) {
             if (!offsets.isEmpty() || inTransaction) {
@@ -270,9 +281,11 @@ final class StreamThread extends Thread {
                 producer.commitTransaction();
                 inTransaction = false;
             }
+            offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
         } else {
             if (!offsets.isEmpty()) {
                 consumer.commitSync(offsets);
+                offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
             }
             for (Active a : active.values()) {
                 if (a.task.processed() - a.checkpointedRecords >= CHECKPOINT_DELTA) {
@@ -359,6 +372,7 @@ final class StreamThread extends Thread {
                 if (r.offset() < end) {
                     store.put(r.key(), r.value());
                     count++;
+                    restoredTotal++;
                 }
             }
             long now = System.nanoTime();
@@ -434,6 +448,7 @@ final class StreamThread extends Thread {
             suspended.putAll(active);
             active.clear();
             paused.clear();
+            committed.clear();
         }
 
         @Override

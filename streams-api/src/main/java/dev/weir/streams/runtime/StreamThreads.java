@@ -29,7 +29,8 @@ public final class StreamThreads {
         threads.forEach(Thread::start);
     }
 
-    public synchronized void shutdown(Duration timeout) {
+    /** Stops every thread (they commit and close their tasks); true if all have ended within the timeout. */
+    public synchronized boolean shutdown(Duration timeout) {
         threads.forEach(StreamThread::shutdown);
         long deadline = System.nanoTime() + timeout.toNanos();
         for (StreamThread t : threads) {
@@ -40,12 +41,17 @@ public final class StreamThreads {
                 t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
+        return threads.stream().allMatch(t -> t == Thread.currentThread() || !t.isAlive());
     }
 
     public long processed() {
         return threads.stream().mapToLong(StreamThread::processed).sum();
+    }
+
+    public long restored() {
+        return threads.stream().mapToLong(StreamThread::restored).sum();
     }
 }

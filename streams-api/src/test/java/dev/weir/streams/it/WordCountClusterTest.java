@@ -2,6 +2,7 @@ package dev.weir.streams.it;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.streams.StreamsConfig;
 import dev.weir.streams.Topology;
@@ -124,7 +125,32 @@ class WordCountClusterTest {
                  KafkaConsumer<byte[], byte[]> reader = cluster.reader("counts", "read_uncommitted")) {
                 app.start();
                 awaitCounts(reader, seen, expectedAll);
+                assertEquals(0, app.restoredRecords(), "a clean restart replays nothing: the stores are checkpointed");
             }
+
+            // Lost local state: the stores are rebuilt from their changelogs, and counting goes on exactly.
+            deleteRecursively(dir.resolve("state"));
+            List<String> last = StreamsTestDriverTest.lines(300, 9);
+            try (KafkaProducer<byte[], byte[]> p = cluster.producer()) {
+                for (int i = 0; i < last.size(); i++) {
+                    p.send(new ProducerRecord<>("lines", Serdes.string().serialize("lines", "last-" + i),
+                            Serdes.string().serialize("lines", last.get(i))));
+                }
+            }
+            all.addAll(last);
+            try (WeirStreams app = new WeirStreams(topology, config("wc", cluster.bootstrap(), 1));
+                 KafkaConsumer<byte[], byte[]> reader = cluster.reader("counts", "read_uncommitted")) {
+                app.start();
+                awaitCounts(reader, seen, StreamsTestDriverTest.expectedCounts(all));
+                assertTrue(app.restoredRecords() >= expectedAll.size(),
+                        "restored " + app.restoredRecords() + " changelog records for " + expectedAll.size() + " keys");
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path p) throws java.io.IOException {
+        try (var walk = java.nio.file.Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 }

@@ -207,4 +207,17 @@ public class StreamsTestDriverTest {
             assertNull(d.<String, Integer>storeContents("sums").get("nope"));
         }
     }
+
+    @Test
+    void aBadRecordFailsWithItsTopicPartitionAndOffset() {
+        StreamsBuilder b = new StreamsBuilder(Serdes.string(), Serdes.longs());
+        b.<String, Long>stream("nums").groupByKey().reduce(Long::sum, With.as("sum"));
+        try (StreamsTestDriver d = new StreamsTestDriver(b.build())) {
+            TestInputTopic<String, String> in = d.inputTopic("nums", Serdes.string(), Serdes.string());
+            dev.weir.streams.StreamsException e = assertThrows(dev.weir.streams.StreamsException.class,
+                    () -> in.pipeInput(1, "k", "not eight bytes", 1));
+            assertTrue(e.getMessage().contains("nums-1@0"), e.getMessage());
+            assertTrue(e.getMessage().contains("task 0_1"), e.getMessage());
+        }
+    }
 }
