@@ -1,5 +1,6 @@
 package dev.weir.streams.internal;
 
+import dev.weir.streams.TaskId;
 import dev.weir.streams.Topology;
 import java.util.ArrayList;
 import java.util.HashMap;

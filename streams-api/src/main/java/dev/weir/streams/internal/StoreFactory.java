@@ -1,5 +1,6 @@
 package dev.weir.streams.internal;
 
+import dev.weir.streams.TaskId;
 import dev.weir.streams.state.BytesStore;
 import dev.weir.streams.state.InMemoryBytesStore;
 import dev.weir.streams.state.RocksDbBytesStore;

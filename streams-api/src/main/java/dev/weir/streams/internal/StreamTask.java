@@ -1,6 +1,7 @@
 package dev.weir.streams.internal;
 
 import dev.weir.streams.StreamsException;
+import dev.weir.streams.TaskId;
 import dev.weir.streams.Topology;
 import dev.weir.streams.serde.Serde;
 import dev.weir.streams.state.BytesStore;

@@ -7,7 +7,7 @@ import dev.weir.streams.internal.RawRecord;
 import dev.weir.streams.internal.StoreFactory;
 import dev.weir.streams.internal.StoreSpec;
 import dev.weir.streams.internal.StreamTask;
-import dev.weir.streams.internal.TaskId;
+import dev.weir.streams.TaskId;
 import dev.weir.streams.state.BytesStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;

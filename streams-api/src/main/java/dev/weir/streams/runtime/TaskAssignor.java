@@ -1,7 +1,7 @@
 package dev.weir.streams.runtime;
 
 import dev.weir.streams.internal.PartitionPlan;
-import dev.weir.streams.internal.TaskId;
+import dev.weir.streams.TaskId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

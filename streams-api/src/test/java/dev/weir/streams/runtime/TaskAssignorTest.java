@@ -8,7 +8,7 @@ import dev.weir.streams.StreamsBuilder;
 import dev.weir.streams.Topology;
 import dev.weir.streams.With;
 import dev.weir.streams.internal.PartitionPlan;
-import dev.weir.streams.internal.TaskId;
+import dev.weir.streams.TaskId;
 import dev.weir.streams.serde.Serdes;
 import dev.weir.streams.test.StreamsTestDriverTest;
 import java.nio.ByteBuffer;

@@ -10,7 +10,7 @@ import dev.weir.streams.KeyValue;
 import dev.weir.streams.StreamsBuilder;
 import dev.weir.streams.Topology;
 import dev.weir.streams.With;
-import dev.weir.streams.internal.TaskId;
+import dev.weir.streams.TaskId;
 import dev.weir.streams.serde.Serdes;
 import java.util.ArrayList;
 import java.util.Arrays;

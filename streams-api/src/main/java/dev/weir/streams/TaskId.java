@@ -1,4 +1,4 @@
-package dev.weir.streams.internal;
+package dev.weir.streams;
 
 /** A task: one sub-topology over one partition number of its source topics. Printed as {@code 1_3}. */
 public record TaskId(int subTopology, int partition) implements Comparable<TaskId> {
