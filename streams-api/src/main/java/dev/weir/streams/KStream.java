@@ -3,13 +3,16 @@ package dev.weir.streams;
 import dev.weir.streams.internal.Node;
 import dev.weir.streams.internal.NodeContext;
 import dev.weir.streams.internal.NodeProcessor;
+import dev.weir.streams.internal.ProcessorAdapter;
 import dev.weir.streams.internal.Rec;
+import dev.weir.streams.processor.Processor;
 import dev.weir.streams.serde.Serde;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A stream of records, each an independent event. Operations return new streams; nothing runs until
@@ -225,6 +228,36 @@ public final class KStream<K, V> {
         KStream<KR, V> keyed = selectKey(keySelector, with.name() == null ? null : with.name() + "-key-select");
         return new KGroupedStream<>(builder, keyed.node, builder.keySerde(with.keySerde(), keyed.node),
                 serdeOrMine(with.valueSerde(), valueSerde), true, with.name());
+    }
+
+    /** Runs a {@link Processor} per task on this stream; see {@link #process(String, Supplier, String...)}. */
+    public <KR, VR> KStream<KR, VR> process(Supplier<? extends Processor<K, V, KR, VR>> supplier, String... stores) {
+        return process(null, supplier, stores);
+    }
+
+    /**
+     * Runs a {@link Processor} (a new one per task from the supplier) with access to the named stores,
+     * added with {@link StreamsBuilder#addStore}. If the key was changed upstream and the processor
+     * uses stores, the stream is first repartitioned by its key (Kafka Streams does not, and such a
+     * processor then sees one key in several tasks). The output may have any key, so a later stateful
+     * operation repartitions.
+     */
+    public <KR, VR> KStream<KR, VR> process(String name, Supplier<? extends Processor<K, V, KR, VR>> supplier,
+                                            String... stores) {
+        for (String s : stores) {
+            if (!builder.graph.stores.containsKey(s)) {
+                throw new IllegalArgumentException("process() uses store '" + s + "', which is not defined: add it"
+                        + " with builder.addStore(With.as(\"" + s + "\", keySerde, valueSerde))");
+            }
+        }
+        String n = builder.graph.name(name, "KSTREAM-PROCESSOR");
+        String parent = node;
+        if (repartitionRequired && stores.length > 0) {
+            parent = builder.repartition(node, name, "process() after a key change", keySerde, valueSerde);
+        }
+        builder.graph.add(new Node.Processor(n, "PROCESS", () -> new ProcessorAdapter<>(supplier.get()),
+                List.of(stores)), parent);
+        return new KStream<>(builder, n, builder.keySerde(null, n), builder.valueSerde(null, n), true);
     }
 
     private static <T> Serde<T> serdeOrMine(Serde<T> given, Serde<T> mine) {

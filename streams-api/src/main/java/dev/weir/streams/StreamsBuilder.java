@@ -122,6 +122,19 @@ public final class StreamsBuilder {
         return new KTable<>(this, procName, ks, vs, storeName);
     }
 
+    /**
+     * Adds a key-value store for {@code KStream.process} to use (name required); it is logged to
+     * {@code <application.id>-<name>-changelog} like every store.
+     */
+    public <K, V> StreamsBuilder addStore(With<K, V> with) {
+        if (with.name() == null) {
+            throw new IllegalArgumentException("addStore needs a name: With.as(name, keySerde, valueSerde)");
+        }
+        graph.addStore(new StoreSpec(with.name(), keySerde(with.keySerde(), "store " + with.name()),
+                valueSerde(with.valueSerde(), "store " + with.name()), with.storeType()));
+        return this;
+    }
+
     public Topology build() {
         if (requireNames && !graph.unnamed.isEmpty()) {
             throw new IllegalStateException("explicit names are required (requireExplicitNames) but "

@@ -1,5 +1,9 @@
 package dev.weir.streams.internal;
 
+import dev.weir.streams.TaskId;
+import dev.weir.streams.processor.Cancellable;
+import dev.weir.streams.processor.PunctuationType;
+import dev.weir.streams.processor.Punctuator;
 import dev.weir.streams.state.KeyValueStore;
 
 /** What a processor node sees of its task while it processes one record. */
@@ -13,6 +17,11 @@ public interface NodeContext {
     <K, V> KeyValueStore<K, V> store(String name);
 
     String applicationId();
+
+    TaskId taskId();
+
+    /** Schedules a punctuation of this node (see {@code ProcessorContext.schedule}). */
+    Cancellable schedule(long intervalMs, PunctuationType type, Punctuator punctuator);
 
     /** The largest record timestamp this task has processed; never goes backwards. */
     long streamTime();

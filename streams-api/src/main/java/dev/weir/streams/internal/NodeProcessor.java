@@ -9,4 +9,8 @@ public interface NodeProcessor {
     }
 
     void process(Rec record, NodeContext context);
+
+    /** Called when the task closes, before its stores close. */
+    default void close() {
+    }
 }

@@ -3,6 +3,10 @@ package dev.weir.streams.internal;
 import dev.weir.streams.StreamsException;
 import dev.weir.streams.TaskId;
 import dev.weir.streams.Topology;
+import dev.weir.streams.processor.Cancellable;
+import dev.weir.streams.processor.PunctuationType;
+import dev.weir.streams.processor.Punctuator;
+import java.util.ArrayList;
 import dev.weir.streams.serde.Serde;
 import dev.weir.streams.state.BytesStore;
 import dev.weir.streams.state.KeyValueStore;
@@ -37,6 +41,25 @@ public final class StreamTask {
     private RawRecord current;
     private long currentTimestamp;
     private long processed;
+    private final List<Schedule> schedules = new ArrayList<>();
+
+    /** A punctuation: fires when its clock reaches {@code next}, then moves {@code next} past that clock. */
+    private static final class Schedule {
+        final String node;
+        final long interval;
+        final PunctuationType type;
+        final Punctuator punctuator;
+        long next;
+        boolean cancelled;
+
+        Schedule(String node, long interval, PunctuationType type, Punctuator punctuator, long next) {
+            this.node = node;
+            this.interval = interval;
+            this.type = type;
+            this.punctuator = punctuator;
+            this.next = next;
+        }
+    }
 
     /**
      * @param sourceTopics the real names of this task's source topics
@@ -146,7 +169,46 @@ public final class StreamTask {
         consumed.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
         processed++;
         current = null;
+        punctuate(PunctuationType.STREAM_TIME, streamTime);
         return true;
+    }
+
+    /** Fires the wall-clock punctuations that are due; true if any fired. */
+    public boolean punctuateWallClock() {
+        return punctuate(PunctuationType.WALL_CLOCK_TIME, wallClock.getAsLong());
+    }
+
+    private boolean punctuate(PunctuationType type, long now) {
+        boolean fired = false;
+        for (Schedule s : List.copyOf(schedules)) {
+            if (s.cancelled || s.type != type) {
+                continue;
+            }
+            if (s.next == Long.MIN_VALUE) { // stream time was unknown when it was scheduled
+                s.next = now + s.interval;
+                continue;
+            }
+            if (now >= s.next) {
+                s.next += s.interval * ((now - s.next) / s.interval + 1);
+                currentTimestamp = now;
+                try {
+                    s.punctuator.punctuate(now);
+                } catch (RuntimeException e) {
+                    throw new StreamsException("task " + id + ": a " + type + " punctuation of " + s.node
+                            + " failed at " + now + ": " + e, e);
+                }
+                fired = true;
+            }
+        }
+        schedules.removeIf(s -> s.cancelled);
+        return fired;
+    }
+
+    /** Closes the processors (the caller closes the stores afterwards). */
+    public void close() {
+        for (NodeProcessor p : processors.values()) {
+            p.close();
+        }
     }
 
     /** Next offset to consume per input partition, for what has been processed so far. */
@@ -224,6 +286,23 @@ public final class StreamTask {
         @Override
         public String applicationId() {
             return applicationId;
+        }
+
+        @Override
+        public TaskId taskId() {
+            return id;
+        }
+
+        @Override
+        public Cancellable schedule(long intervalMs, PunctuationType type, Punctuator punctuator) {
+            if (intervalMs < 1) {
+                throw new IllegalArgumentException("a punctuation interval must be at least 1 ms");
+            }
+            long next = type == PunctuationType.WALL_CLOCK_TIME ? wallClock.getAsLong() + intervalMs
+                    : streamTime == Long.MIN_VALUE ? Long.MIN_VALUE : streamTime + intervalMs;
+            Schedule s = new Schedule(node, intervalMs, type, punctuator, next);
+            schedules.add(s);
+            return () -> s.cancelled = true;
         }
 
         @Override

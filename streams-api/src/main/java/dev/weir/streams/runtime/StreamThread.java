@@ -185,6 +185,9 @@ final class StreamThread extends Thread {
                     }
                 }
                 process();
+                for (Active a : active.values()) {
+                    a.task.punctuateWallClock();
+                }
                 if (System.currentTimeMillis() - lastCommit >= cfg.commitIntervalMs()) {
                     commit();
                 }
@@ -392,6 +395,11 @@ final class StreamThread extends Thread {
 
     private void closeTasks(Map<TaskId, Active> tasks, boolean clean) {
         for (Active a : tasks.values()) {
+            try {
+                a.task.close();
+            } catch (RuntimeException e) {
+                log.warn("a processor of task {} failed to close", a.task.id(), e);
+            }
             try {
                 if (clean) {
                     checkpoint(a);

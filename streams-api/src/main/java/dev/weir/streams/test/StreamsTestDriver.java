@@ -148,8 +148,13 @@ public final class StreamsTestDriver implements AutoCloseable {
         return wallClock;
     }
 
+    /** Moves the clock forward, fires the wall-clock punctuations that are due, and runs until idle. */
     public void advanceWallClockTime(Duration d) {
         wallClock += d.toMillis();
+        for (StreamTask t : tasks.values()) {
+            t.punctuateWallClock();
+        }
+        runUntilIdle();
     }
 
     /** The real name of a topic of the topology: {@code counts-repartition} becomes {@code <app>-counts-repartition}. */
@@ -274,6 +279,7 @@ public final class StreamsTestDriver implements AutoCloseable {
 
     @Override
     public void close() {
+        tasks.values().forEach(StreamTask::close);
         taskStores.values().forEach(m -> m.values().forEach(BytesStore::close));
         storeFactory.close();
         if (tempStateDir != null) {
