@@ -23,6 +23,11 @@ public final class StreamsConfig {
     /** Weir's own: the one off-heap budget for all RocksDB stores of an instance (block cache + memtables). */
     public static final String ROCKSDB_MEMORY_BYTES = "rocksdb.memory.bytes";
     public static final String POLL_MS = "poll.ms";
+    /** {@code fail} (default) or {@code continue}; Kafka's handler class names are accepted too. */
+    public static final String DESERIALIZATION_EXCEPTION_HANDLER = "deserialization.exception.handler";
+    public static final String PROCESSING_EXCEPTION_HANDLER = "processing.exception.handler";
+    public static final String PRODUCTION_EXCEPTION_HANDLER = "production.exception.handler";
+    public static final String DEAD_LETTER_QUEUE_TOPIC = "errors.dead.letter.queue.topic.name";
 
     public static final String AT_LEAST_ONCE = "at_least_once";
     public static final String EXACTLY_ONCE_V2 = "exactly_once_v2";
@@ -37,6 +42,7 @@ public final class StreamsConfig {
             throw new IllegalArgumentException(PROCESSING_GUARANTEE + "=" + g + " is not supported: use "
                     + AT_LEAST_ONCE + " or " + EXACTLY_ONCE_V2);
         }
+        errorPolicy();
         if (numStreamThreads() < 1) {
             throw new IllegalArgumentException(NUM_STREAM_THREADS + " must be at least 1");
         }
@@ -113,6 +119,30 @@ public final class StreamsConfig {
         return number(POLL_MS, 100);
     }
 
+    /** The error handlers; see {@link dev.weir.streams.internal.ErrorPolicy}. */
+    public dev.weir.streams.internal.ErrorPolicy errorPolicy() {
+        boolean production = handler(PRODUCTION_EXCEPTION_HANDLER);
+        if (production && exactlyOnce()) {
+            throw new IllegalArgumentException(PRODUCTION_EXCEPTION_HANDLER + "=continue cannot be used with "
+                    + EXACTLY_ONCE_V2 + ": a failed write aborts the transaction");
+        }
+        String dlq = string(DEAD_LETTER_QUEUE_TOPIC, null);
+        return new dev.weir.streams.internal.ErrorPolicy(handler(DESERIALIZATION_EXCEPTION_HANDLER),
+                handler(PROCESSING_EXCEPTION_HANDLER), production, dlq == null || dlq.isEmpty() ? null : dlq);
+    }
+
+    /** True for "continue". */
+    private boolean handler(String key) {
+        String v = string(key, "fail");
+        String simple = v.substring(v.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+        return switch (simple) {
+            case "fail", "logandfailexceptionhandler", "logandfailprocessingexceptionhandler",
+                    "defaultproductionexceptionhandler" -> false;
+            case "continue", "logandcontinueexceptionhandler", "logandcontinueprocessingexceptionhandler" -> true;
+            default -> throw new IllegalArgumentException(key + "=" + v + " is not a handler: use fail or continue");
+        };
+    }
+
     /** Settings for one client: the shared ones, then those with the client's prefix (prefix removed). */
     public Map<String, Object> clientProps(String prefix) {
         Map<String, Object> out = new HashMap<>();
@@ -133,7 +163,9 @@ public final class StreamsConfig {
     private static boolean isStreams(String k) {
         return switch (k) {
             case APPLICATION_ID, NUM_STREAM_THREADS, COMMIT_INTERVAL_MS, PROCESSING_GUARANTEE, STATE_DIR,
-                    DEFAULT_DSL_STORE, REPLICATION_FACTOR, ROCKSDB_MEMORY_BYTES, POLL_MS -> true;
+                    DEFAULT_DSL_STORE, REPLICATION_FACTOR, ROCKSDB_MEMORY_BYTES, POLL_MS,
+                    DESERIALIZATION_EXCEPTION_HANDLER, PROCESSING_EXCEPTION_HANDLER, PRODUCTION_EXCEPTION_HANDLER,
+                    DEAD_LETTER_QUEUE_TOPIC -> true;
             default -> k.startsWith("test.");
         };
     }

@@ -16,7 +16,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One task: the processors of one sub-topology over one partition of its source topics, with its own
@@ -26,6 +33,9 @@ import org.apache.kafka.common.TopicPartition;
  * Not thread-safe: one thread owns a task.
  */
 public final class StreamTask {
+    private static final Logger log = LoggerFactory.getLogger(StreamTask.class);
+    private final ErrorPolicy errors;
+    private long skipped;
     private final TaskId id;
     private final Topology topology;
     private final String applicationId;
@@ -67,7 +77,9 @@ public final class StreamTask {
      */
     @SuppressWarnings("unchecked")
     public StreamTask(TaskId id, Topology topology, String applicationId, List<String> sourceTopics,
-                      Map<String, BytesStore> bytesStores, RecordSink sink, LongSupplier wallClock) {
+                      Map<String, BytesStore> bytesStores, RecordSink sink, LongSupplier wallClock,
+                      ErrorPolicy errors) {
+        this.errors = errors;
         this.id = id;
         this.topology = topology;
         this.applicationId = applicationId;
@@ -151,26 +163,66 @@ public final class StreamTask {
             key = source.keySerde().deserialize(r.topic(), r.key());
             value = source.valueSerde().deserialize(r.topic(), r.value());
         } catch (RuntimeException e) {
-            throw new StreamsException("task " + id + " cannot deserialize the record at " + r.topic()
+            fail(r, new StreamsException("task " + id + " cannot deserialize the record at " + r.topic()
                     + "-" + r.partition() + "@" + r.offset() + " with " + source.keySerde() + "/"
-                    + source.valueSerde() + ": " + e.getMessage(), e);
+                    + source.valueSerde() + ": " + e.getMessage(), e), errors.continueOnDeserialization());
+            return true;
         }
         current = r;
         currentTimestamp = r.timestamp();
         streamTime = Math.max(streamTime, r.timestamp());
         try {
             forwardFrom(source.name(), new Rec(key, value, r.timestamp()));
-        } catch (StreamsException e) {
-            throw e;
         } catch (RuntimeException e) {
-            throw new StreamsException("task " + id + " failed processing the record at " + r.topic()
-                    + "-" + r.partition() + "@" + r.offset() + ": " + e, e);
+            fail(r, new StreamsException("task " + id + " failed processing the record at " + r.topic()
+                    + "-" + r.partition() + "@" + r.offset() + ": " + e, e), errors.continueOnProcessing());
+            return true;
         }
         consumed.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
         processed++;
         current = null;
         punctuate(PunctuationType.STREAM_TIME, streamTime);
         return true;
+    }
+
+    /**
+     * A record could not be deserialized or processed: dead-letter it if configured, then throw, or log
+     * and move past it (its offset counts as consumed, so it is not read again).
+     */
+    private void fail(RawRecord r, StreamsException e, boolean carryOn) {
+        current = null;
+        if (errors.deadLetterTopic() != null) {
+            sink.send(errors.deadLetterTopic(), null, r.key(), r.value(), r.timestamp(), errorHeaders(r, e.getCause()));
+        }
+        if (!carryOn) {
+            throw e;
+        }
+        log.warn("{}; skipped (error handler: continue{})", e.getMessage(),
+                errors.deadLetterTopic() == null ? "" : ", dead-lettered to " + errors.deadLetterTopic());
+        skipped++;
+        consumed.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+    }
+
+    private static Headers errorHeaders(RawRecord r, Throwable cause) {
+        StringWriter trace = new StringWriter();
+        cause.printStackTrace(new PrintWriter(trace));
+        RecordHeaders h = new RecordHeaders();
+        h.add("__streams.errors.exception", bytes(cause.getClass().getName()));
+        h.add("__streams.errors.message", bytes(String.valueOf(cause.getMessage())));
+        h.add("__streams.errors.stacktrace", bytes(trace.toString()));
+        h.add("__streams.errors.topic", bytes(r.topic()));
+        h.add("__streams.errors.partition", bytes(Integer.toString(r.partition())));
+        h.add("__streams.errors.offset", bytes(Long.toString(r.offset())));
+        return h;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Records skipped by a continue error handler. */
+    public long skipped() {
+        return skipped;
     }
 
     /** Fires the wall-clock punctuations that are due; true if any fired. */

@@ -81,6 +81,8 @@ final class StreamThread extends Thread {
     private final String app;
     private final StoreFactory storeFactory;
     private final boolean eos;
+    private final dev.weir.streams.internal.ErrorPolicy errors;
+    private volatile long failedWrites;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> restoreConsumer;
@@ -107,6 +109,7 @@ final class StreamThread extends Thread {
         this.app = cfg.applicationId();
         this.storeFactory = storeFactory;
         this.eos = cfg.exactlyOnce();
+        this.errors = cfg.errorPolicy();
         this.onDeath = onDeath;
         String clientId = app + "-" + processId + "-StreamThread-" + index;
 
@@ -236,15 +239,21 @@ final class StreamThread extends Thread {
         }
     }
 
-    private void send(String topic, Integer partition, byte[] key, byte[] value, long timestamp) {
+    private void send(String topic, Integer partition, byte[] key, byte[] value, long timestamp,
+                      org.apache.kafka.common.header.Headers headers) {
         if (eos && !inTransaction) {
             producer.beginTransaction();
             inTransaction = true;
         }
         boolean changelog = plan.changelogTopics().contains(topic);
-        producer.send(new ProducerRecord<>(topic, partition, timestamp, key, value), (md, e) -> {
+        producer.send(new ProducerRecord<>(topic, partition, timestamp, key, value, headers), (md, e) -> {
             if (e != null) {
-                if (sendError == null) {
+                if (errors.continueOnProduction() && !changelog
+                        && !(e instanceof org.apache.kafka.common.errors.RetriableException)) {
+                    // Only output records: a lost changelog write would make the store disagree with its changelog.
+                    failedWrites++;
+                    log.warn("a write to {} failed and is dropped (production.exception.handler=continue): {}", topic, e.toString());
+                } else if (sendError == null) {
                     sendError = e;
                 }
             } else if (changelog) {
@@ -345,7 +354,8 @@ final class StreamThread extends Thread {
             }
             stores.put(name, storeFactory.open(id, spec));
         }
-        StreamTask task = new StreamTask(id, topology, app, sourceTopics, stores, this::send, System::currentTimeMillis);
+        StreamTask task = new StreamTask(id, topology, app, sourceTopics, stores, this::send, System::currentTimeMillis,
+                errors);
         Active a = new Active(task, stores);
         a.checkpointedRecords = 0;
         for (Map.Entry<String, BytesStore> e : stores.entrySet()) {

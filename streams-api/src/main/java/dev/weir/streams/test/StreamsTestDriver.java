@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -44,7 +46,8 @@ public final class StreamsTestDriver implements AutoCloseable {
     /** Partitions of every topic the test does not size itself. */
     public static final String PARTITIONS = "test.partitions";
 
-    record Stored(int partition, long offset, byte[] key, byte[] value, long timestamp, long sequence) {
+    record Stored(int partition, long offset, byte[] key, byte[] value, long timestamp, long sequence,
+                  Headers headers) {
     }
 
     private final Topology topology;
@@ -112,7 +115,7 @@ public final class StreamsTestDriver implements AutoCloseable {
             List<String> inputs = plan.sourceTopics().get(id.subTopology()).stream()
                     .filter(t -> id.partition() < topics.get(t).size()).toList();
             StreamTask task = new StreamTask(id, topology, applicationId, inputs, stores, this::append,
-                    () -> wallClock);
+                    () -> wallClock, cfg.errorPolicy());
             tasks.put(id, task);
             task.inputPartitions().forEach(tp -> positions.put(tp, 0L));
         }
@@ -176,6 +179,11 @@ public final class StreamsTestDriver implements AutoCloseable {
         return tasks.get(task).streamTime();
     }
 
+    /** Records a task skipped through a continue error handler. */
+    public long skipped(TaskId task) {
+        return tasks.get(task).skipped();
+    }
+
     /** Records a task has processed (to check work really spread over partitions). */
     public long processed(TaskId task) {
         return tasks.get(task).processed();
@@ -215,6 +223,10 @@ public final class StreamsTestDriver implements AutoCloseable {
     // ---- the in-memory log
 
     void append(String topic, Integer partition, byte[] key, byte[] value, long timestamp) {
+        append(topic, partition, key, value, timestamp, null);
+    }
+
+    void append(String topic, Integer partition, byte[] key, byte[] value, long timestamp, Headers headers) {
         List<List<Stored>> parts = topics.computeIfAbsent(topic, t -> newPartitions(defaultPartitions));
         int p;
         if (partition != null) {
@@ -228,7 +240,8 @@ public final class StreamsTestDriver implements AutoCloseable {
             p = roundRobin.merge(topic, 1, Integer::sum) % parts.size();
         }
         List<Stored> log = parts.get(p);
-        log.add(new Stored(p, log.size(), key, value, timestamp, sequence++));
+        log.add(new Stored(p, log.size(), key, value, timestamp, sequence++,
+                headers == null ? new RecordHeaders() : headers));
     }
 
     List<Stored> readFrom(String topic, long fromSequence) {

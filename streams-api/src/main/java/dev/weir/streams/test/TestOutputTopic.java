@@ -30,7 +30,7 @@ public final class TestOutputTopic<K, V> {
         List<TestRecord<K, V>> out = new ArrayList<>();
         for (StreamsTestDriver.Stored s : driver.readFrom(topic, position)) {
             out.add(new TestRecord<>(keySerde.deserialize(topic, s.key()), valueSerde.deserialize(topic, s.value()),
-                    s.timestamp(), s.partition()));
+                    s.timestamp(), s.partition(), s.headers()));
             position = s.sequence() + 1;
         }
         return out;
