@@ -39,7 +39,9 @@ public record PartitionPlan(Map<Integer, Integer> tasksPerSubTopology, Map<Strin
                 topics.add(topology.topicName(applicationId, t));
             }
             for (var p : s.sourcePatterns()) {
-                allTopics.stream().sorted().filter(t -> p.matcher(t).matches()).forEach(topics::add);
+                // Never the broker's internal topics or this application's own internal topics.
+                allTopics.stream().sorted().filter(t -> !t.startsWith("__") && !isInternal(t, applicationId, topology))
+                        .filter(t -> p.matcher(t).matches()).forEach(topics::add);
             }
             sources.put(s.id(), List.copyOf(topics));
             topics.forEach(t -> topicToSub.put(t, s.id()));
@@ -104,6 +106,15 @@ public record PartitionPlan(Map<Integer, Integer> tasksPerSubTopology, Map<Strin
             }
         }
         return new PartitionPlan(Map.copyOf(tasks), internal, sources, topicToSub, changelogs);
+    }
+
+    private static boolean isInternal(String topic, String applicationId, Topology topology) {
+        if (!topic.startsWith(applicationId + "-")) {
+            return false;
+        }
+        String rest = topic.substring(applicationId.length() + 1);
+        return topology.repartitionTopics().contains(rest)
+                || (rest.endsWith("-changelog") && topology.stores().containsKey(rest.substring(0, rest.length() - 10)));
     }
 
     /** Every task id of the application, in order. */

@@ -138,4 +138,14 @@ class TaskAssignorTest {
                 () -> PartitionPlan.of(t, "app", x -> null, Set.of()));
         assertTrue(e.getMessage().contains("'lines' does not exist"), e.getMessage());
     }
+
+    @Test
+    void patternSourcesSkipInternalTopics() {
+        StreamsBuilder b = new StreamsBuilder(Serdes.string(), Serdes.string());
+        b.<String, String>stream(java.util.regex.Pattern.compile(".*"), With.none()).groupByKey().count(With.as("n"));
+        Topology t = b.build();
+        Map<String, Integer> topics = Map.of("orders", 2, "refunds", 2, "__consumer_offsets", 50, "app-n-changelog", 2);
+        PartitionPlan plan = PartitionPlan.of(t, "app", topics::get, topics.keySet());
+        assertEquals(List.of("orders", "refunds"), plan.sourceTopics().get(0));
+    }
 }
