@@ -72,7 +72,7 @@ public final class StreamsBuilder {
         String name = graph.name(with.name(), "KSTREAM-SOURCE");
         Serde<K> ks = keySerde(with.keySerde(), name);
         Serde<V> vs = valueSerde(with.valueSerde(), name);
-        graph.add(new Node.Source(name, List.copyOf(topics), null, ks, vs, false));
+        graph.add(new Node.Source(name, List.copyOf(topics), null, ks, vs, false, extractor(with)));
         return new KStream<>(this, name, ks, vs, false);
     }
 
@@ -81,7 +81,7 @@ public final class StreamsBuilder {
         String name = graph.name(with.name(), "KSTREAM-SOURCE");
         Serde<K> ks = keySerde(with.keySerde(), name);
         Serde<V> vs = valueSerde(with.valueSerde(), name);
-        graph.add(new Node.Source(name, List.of(), pattern, ks, vs, false));
+        graph.add(new Node.Source(name, List.of(), pattern, ks, vs, false, extractor(with)));
         return new KStream<>(this, name, ks, vs, false);
     }
 
@@ -98,7 +98,7 @@ public final class StreamsBuilder {
         String storeName = storeName(with.name(), "table(" + topic + ")");
         Serde<K> ks = keySerde(with.keySerde(), sourceName);
         Serde<V> vs = valueSerde(with.valueSerde(), sourceName);
-        graph.add(new Node.Source(sourceName, List.of(topic), null, ks, vs, false));
+        graph.add(new Node.Source(sourceName, List.of(topic), null, ks, vs, false, extractor(with)));
         graph.addStore(new StoreSpec(storeName, ks, vs, with.storeType()));
         String procName = graph.name(with.name(), "KTABLE-MATERIALIZE");
         graph.add(new Node.Processor(procName, "TABLE-SOURCE", () -> new NodeProcessor() {
@@ -146,6 +146,11 @@ public final class StreamsBuilder {
 
     // ---- shared by the DSL classes
 
+    @SuppressWarnings("unchecked")
+    private static TimestampExtractor<Object, Object> extractor(With<?, ?> with) {
+        return (TimestampExtractor<Object, Object>) with.timestampExtractor();
+    }
+
     /**
      * Adds a sink to {@code <base>-repartition} under {@code parent} and a source reading it back (the
      * start of a new sub-topology); returns the source's name. {@code base} is the given name or a
@@ -160,7 +165,7 @@ public final class StreamsBuilder {
         graph.addRepartitionTopic(topic);
         graph.add(new Node.Sink(base + "-repartition-sink", topic, null, ks, vs, true), parent);
         String source = base + "-repartition-source";
-        graph.add(new Node.Source(source, List.of(topic), null, ks, vs, true));
+        graph.add(new Node.Source(source, List.of(topic), null, ks, vs, true, null));
         return source;
     }
 

@@ -1,5 +1,6 @@
 package dev.weir.streams.internal;
 
+import dev.weir.streams.TimestampExtractor;
 import dev.weir.streams.TopicNameExtractor;
 import dev.weir.streams.serde.Serde;
 import java.util.List;
@@ -15,7 +16,7 @@ public sealed interface Node {
      * runtime prefixes it.
      */
     record Source(String name, List<String> topics, Pattern pattern, Serde<?> keySerde, Serde<?> valueSerde,
-                  boolean internal) implements Node {
+                  boolean internal, TimestampExtractor<Object, Object> timestampExtractor) implements Node {
     }
 
     /** A processor; {@code kind} is what describe() shows (FILTER, AGGREGATE, ...). */

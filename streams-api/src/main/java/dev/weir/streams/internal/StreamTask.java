@@ -168,11 +168,27 @@ public final class StreamTask {
                     + source.valueSerde() + ": " + e.getMessage(), e), errors.continueOnDeserialization());
             return true;
         }
+        long ts = r.timestamp();
+        if (source.timestampExtractor() != null) {
+            try {
+                ts = source.timestampExtractor().extract(key, value, r.timestamp(), streamTime);
+            } catch (RuntimeException e) {
+                fail(r, new StreamsException("task " + id + ": the timestamp extractor failed on the record at "
+                        + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e, e), errors.continueOnDeserialization());
+                return true;
+            }
+        }
+        if (ts < 0) {
+            fail(r, new StreamsException("task " + id + ": the record at " + r.topic() + "-" + r.partition() + "@"
+                    + r.offset() + " has the invalid timestamp " + ts,
+                    new IllegalArgumentException("negative timestamp " + ts)), errors.continueOnDeserialization());
+            return true;
+        }
         current = r;
-        currentTimestamp = r.timestamp();
-        streamTime = Math.max(streamTime, r.timestamp());
+        currentTimestamp = ts;
+        streamTime = Math.max(streamTime, ts);
         try {
-            forwardFrom(source.name(), new Rec(key, value, r.timestamp()));
+            forwardFrom(source.name(), new Rec(key, value, ts));
         } catch (RuntimeException e) {
             fail(r, new StreamsException("task " + id + " failed processing the record at " + r.topic()
                     + "-" + r.partition() + "@" + r.offset() + ": " + e, e), errors.continueOnProcessing());

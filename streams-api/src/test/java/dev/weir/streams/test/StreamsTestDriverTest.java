@@ -220,4 +220,26 @@ public class StreamsTestDriverTest {
             assertTrue(e.getMessage().contains("task 0_1"), e.getMessage());
         }
     }
+
+    @Test
+    void timestampExtractorGivesEventTimeAndNegativeTimesAreInvalid() {
+        StreamsBuilder b = new StreamsBuilder(Serdes.string(), Serdes.string());
+        b.<String, String>stream("events", With.<String, String>none()
+                        .withTimestampExtractor((k, v, recordTs, partitionTime) -> Long.parseLong(v.split("\\|")[0])))
+                .mapValues(v -> v.split("\\|")[1])
+                .to("out");
+        Map<String, Object> cfg = Map.of(StreamsTestDriver.PARTITIONS, 1,
+                dev.weir.streams.StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER, "continue");
+        try (StreamsTestDriver d = new StreamsTestDriver(b.build(), cfg)) {
+            TestInputTopic<String, String> in = d.inputTopic("events", Serdes.string(), Serdes.string());
+            in.pipeInput("k", "7000|a", 1);
+            in.pipeInput("k", "-5|bad", 2);
+            in.pipeInput("k", "3000|b", 3);
+            List<TestRecord<String, String>> out = d.outputTopic("out", Serdes.string(), Serdes.string()).readRecordsToList();
+            assertEquals(List.of("a", "b"), out.stream().map(TestRecord::value).toList());
+            assertEquals(List.of(7000L, 3000L), out.stream().map(TestRecord::timestamp).toList());
+            assertEquals(7000L, d.streamTime(new TaskId(0, 0)));
+            assertEquals(1, d.skipped(new TaskId(0, 0)));
+        }
+    }
 }
