@@ -336,6 +336,16 @@ final class StreamThread extends Thread {
     }
 
     private Active open(TaskId id, List<String> sourceTopics) {
+        storeFactory.lock(id, Duration.ofSeconds(60));
+        try {
+            return openLocked(id, sourceTopics);
+        } catch (RuntimeException e) {
+            storeFactory.unlock(id);
+            throw e;
+        }
+    }
+
+    private Active openLocked(TaskId id, List<String> sourceTopics) {
         Topology.SubTopology sub = topology.subTopologies().get(id.subTopology());
         Map<TopicPartition, Long> cp = Checkpoint.read(checkpointFile(id));
         if (eos) {
@@ -346,24 +356,29 @@ final class StreamThread extends Thread {
             }
         }
         Map<String, BytesStore> stores = new LinkedHashMap<>();
-        for (String name : sub.stores()) {
-            StoreSpec spec = topology.stores().get(name);
-            TopicPartition ctp = changelogPartition(name, id);
-            if (eos && !cp.containsKey(ctp)) {
-                wipe(storeFactory.taskDir(id).resolve("rocksdb").resolve(name)); // may hold uncommitted writes
+        try {
+            for (String name : sub.stores()) {
+                StoreSpec spec = topology.stores().get(name);
+                TopicPartition ctp = changelogPartition(name, id);
+                if (eos && !cp.containsKey(ctp)) {
+                    wipe(storeFactory.taskDir(id).resolve("rocksdb").resolve(name)); // may hold uncommitted writes
+                }
+                stores.put(name, storeFactory.open(id, spec));
             }
-            stores.put(name, storeFactory.open(id, spec));
+            StreamTask task = new StreamTask(id, topology, app, sourceTopics, stores, this::send, System::currentTimeMillis,
+                    errors);
+            Active a = new Active(task, stores);
+            a.checkpointedRecords = 0;
+            for (Map.Entry<String, BytesStore> e : stores.entrySet()) {
+                TopicPartition ctp = changelogPartition(e.getKey(), id);
+                long from = e.getValue().persistent() ? cp.getOrDefault(ctp, 0L) : 0L;
+                a.restoredTo.put(ctp, restore(e.getValue(), ctp, from));
+            }
+            return a;
+        } catch (RuntimeException e) {
+            stores.values().forEach(StreamThread::closeQuietly);
+            throw e;
         }
-        StreamTask task = new StreamTask(id, topology, app, sourceTopics, stores, this::send, System::currentTimeMillis,
-                errors);
-        Active a = new Active(task, stores);
-        a.checkpointedRecords = 0;
-        for (Map.Entry<String, BytesStore> e : stores.entrySet()) {
-            TopicPartition ctp = changelogPartition(e.getKey(), id);
-            long from = e.getValue().persistent() ? cp.getOrDefault(ctp, 0L) : 0L;
-            a.restoredTo.put(ctp, restore(e.getValue(), ctp, from));
-        }
-        return a;
     }
 
     /** Replays the changelog partition from {@code from} to its end into the store; returns the end offset. */
@@ -418,6 +433,7 @@ final class StreamThread extends Thread {
                 log.warn("cannot checkpoint task {}", a.task.id(), e);
             }
             a.stores.values().forEach(BytesStore::close);
+            storeFactory.unlock(a.task.id());
         }
         tasks.clear();
     }
