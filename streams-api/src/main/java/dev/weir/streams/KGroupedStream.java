@@ -37,6 +37,32 @@ public final class KGroupedStream<K, V> {
         this.groupName = groupName;
     }
 
+    /** Where an aggregation attaches: here, or behind a repartition if the key was changed. */
+    String aggregationParent(String aggregationName, String op, Serde<K> ks) {
+        if (!repartitionRequired) {
+            return node;
+        }
+        String base = groupName != null ? groupName : aggregationName;
+        return builder.repartition(node, base, op + " after a key change", ks, valueSerde);
+    }
+
+    StreamsBuilder builder() {
+        return builder;
+    }
+
+    Serde<K> keySerde() {
+        return keySerde;
+    }
+
+    Serde<V> valueSerde() {
+        return valueSerde;
+    }
+
+    /** Aggregates per key and time window; see {@link TimeWindowedKStream}. */
+    public TimeWindowedKStream<K, V> windowedBy(TimeWindows windows) {
+        return new TimeWindowedKStream<>(this, windows, false);
+    }
+
     public KTable<K, Long> count() {
         return count(With.none());
     }
@@ -78,11 +104,7 @@ public final class KGroupedStream<K, V> {
         String storeName = builder.storeName(with.name(), op);
         Serde<K> ks = with.keySerde() != null ? with.keySerde() : keySerde;
         Serde<A> as = builder.valueSerde(with.valueSerde(), storeName);
-        String parent = node;
-        if (repartitionRequired) {
-            String base = groupName != null ? groupName : with.name() != null ? with.name() : null;
-            parent = builder.repartition(node, base, op + " after a key change", ks, valueSerde);
-        }
+        String parent = aggregationParent(with.name(), op, ks);
         builder.graph.addStore(new StoreSpec(storeName, ks, as, with.storeType()));
         String name = builder.graph.name(with.name(), "KSTREAM-" + kind);
         builder.graph.add(new Node.Processor(name, kind, () -> new NodeProcessor() {

@@ -18,6 +18,9 @@ public interface NodeContext {
 
     String applicationId();
 
+    /** Counts a record dropped because every window it belongs to had closed. */
+    void recordLateDrop();
+
     TaskId taskId();
 
     /** Schedules a punctuation of this node (see {@code ProcessorContext.schedule}). */

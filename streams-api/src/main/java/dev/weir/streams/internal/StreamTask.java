@@ -36,6 +36,7 @@ public final class StreamTask {
     private static final Logger log = LoggerFactory.getLogger(StreamTask.class);
     private final ErrorPolicy errors;
     private long skipped;
+    private long lateDropped;
     private final TaskId id;
     private final Topology topology;
     private final String applicationId;
@@ -236,6 +237,11 @@ public final class StreamTask {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Records dropped because every window they belong to had closed (later than the grace period). */
+    public long lateDropped() {
+        return lateDropped;
+    }
+
     /** Records skipped by a continue error handler. */
     public long skipped() {
         return skipped;
@@ -359,6 +365,11 @@ public final class StreamTask {
         @Override
         public TaskId taskId() {
             return id;
+        }
+
+        @Override
+        public void recordLateDrop() {
+            lateDropped++;
         }
 
         @Override

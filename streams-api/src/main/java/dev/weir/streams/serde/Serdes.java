@@ -60,6 +60,45 @@ public final class Serdes {
         return UUIDS;
     }
 
+    /**
+     * Windowed keys in Kafka Streams' time-windowed format: the key bytes, then the 8-byte window start;
+     * the end is start + {@code windowSize} (as Kafka's {@code TimeWindowedSerde}).
+     */
+    public static <K> Serde<dev.weir.streams.Windowed<K>> windowed(Serde<K> inner, java.time.Duration windowSize) {
+        long size = windowSize.toMillis();
+        return new Serde<>() {
+            @Override
+            public byte[] serialize(String topic, dev.weir.streams.Windowed<K> w) {
+                if (w == null) {
+                    return null;
+                }
+                byte[] k = inner.serialize(topic, w.key());
+                return java.nio.ByteBuffer.allocate(k.length + 8).put(k).putLong(w.start()).array();
+            }
+
+            @Override
+            public dev.weir.streams.Windowed<K> deserialize(String topic, byte[] bytes) {
+                if (bytes == null) {
+                    return null;
+                }
+                if (bytes.length < 8) {
+                    throw new SerializationException("a windowed key from " + topic + " has " + bytes.length
+                            + " bytes: it needs at least the 8-byte window start");
+                }
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                byte[] k = new byte[bytes.length - 8];
+                b.get(k);
+                long start = b.getLong();
+                return new dev.weir.streams.Windowed<>(inner.deserialize(topic, k), start, start + size);
+            }
+
+            @Override
+            public String toString() {
+                return "Windowed(" + inner + ")";
+            }
+        };
+    }
+
     /** JSON through Jackson into a record or bean class. */
     public static <T> Serde<T> json(Class<T> type) {
         return json(MAPPER, MAPPER.getTypeFactory().constructType(type).getRawClass(), null);

@@ -179,6 +179,11 @@ public final class StreamsTestDriver implements AutoCloseable {
         return tasks.get(task).streamTime();
     }
 
+    /** Records a task dropped as later than the grace period of all their windows. */
+    public long lateDropped(TaskId task) {
+        return tasks.get(task).lateDropped();
+    }
+
     /** Records a task skipped through a continue error handler. */
     public long skipped(TaskId task) {
         return tasks.get(task).skipped();
