@@ -260,6 +260,70 @@ public final class KStream<K, V> {
         return new KStream<>(builder, n, builder.keySerde(null, n), builder.valueSerde(null, n), true);
     }
 
+    /**
+     * Stream–table inner join: each record is joined with the table's current value for its key;
+     * records whose key has no value in the table (or whose key is null) are dropped. The stream and the
+     * table must be co-partitioned (same partition count); if this stream's key was changed, it is
+     * repartitioned first (through {@code <name>-repartition}). Within a task, records of both inputs
+     * are processed in timestamp order, so a record sees the table as of its timestamp as far as the
+     * buffered data allows.
+     */
+    public <TV, VR> KStream<K, VR> join(KTable<K, TV> table, BiFunction<? super V, ? super TV, ? extends VR> joiner,
+                                        With<K, V> with) {
+        return join(table, joiner, with, false);
+    }
+
+    public <TV, VR> KStream<K, VR> join(KTable<K, TV> table, BiFunction<? super V, ? super TV, ? extends VR> joiner) {
+        return join(table, joiner, With.none(), false);
+    }
+
+    /** Stream–table left join: like {@link #join}, but a record without a table value is joined with null. */
+    public <TV, VR> KStream<K, VR> leftJoin(KTable<K, TV> table, BiFunction<? super V, ? super TV, ? extends VR> joiner,
+                                            With<K, V> with) {
+        return join(table, joiner, with, true);
+    }
+
+    public <TV, VR> KStream<K, VR> leftJoin(KTable<K, TV> table, BiFunction<? super V, ? super TV, ? extends VR> joiner) {
+        return join(table, joiner, With.none(), true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <TV, VR> KStream<K, VR> join(KTable<K, TV> table, BiFunction<? super V, ? super TV, ? extends VR> joiner,
+                                         With<K, V> with, boolean left) {
+        if (table.builder() != builder) {
+            throw new IllegalArgumentException("join: the stream and the table come from different builders");
+        }
+        String op = left ? "leftJoin()" : "join()";
+        String store = table.materialized(with.name() == null ? null : with.name() + "-table", op);
+        String parent = node;
+        if (repartitionRequired) {
+            parent = builder.repartition(node, with.name(), op + " after a key change",
+                    serdeOrMine(with.keySerde(), keySerde), serdeOrMine(with.valueSerde(), valueSerde));
+        }
+        String n = builder.graph.name(with.name(), left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
+        builder.graph.add(new Node.Processor(n, left ? "LEFTJOIN" : "JOIN", () -> new NodeProcessor() {
+            private dev.weir.streams.state.KeyValueStore<Object, Object> values;
+
+            @Override
+            public void init(NodeContext ctx) {
+                values = ctx.store(store);
+            }
+
+            @Override
+            public void process(Rec r, NodeContext ctx) {
+                if (r.key() == null) {
+                    return;
+                }
+                TV tv = (TV) values.get(r.key());
+                if (tv == null && !left) {
+                    return;
+                }
+                ctx.forward(r.withValue(joiner.apply((V) r.value(), tv)));
+            }
+        }, List.of(store)), parent);
+        return new KStream<>(builder, n, keySerde, builder.valueSerde(null, n), false);
+    }
+
     private static <T> Serde<T> serdeOrMine(Serde<T> given, Serde<T> mine) {
         return given != null ? given : mine;
     }

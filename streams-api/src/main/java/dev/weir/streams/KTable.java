@@ -28,6 +28,38 @@ public final class KTable<K, V> {
         this.storeName = storeName;
     }
 
+    StreamsBuilder builder() {
+        return builder;
+    }
+
+    /**
+     * The store holding this table, materializing it first if it is computed on the fly (a filter or
+     * mapValues of another table): a store named {@code name} (or a generated one) fed by this table's
+     * updates.
+     */
+    String materialized(String name, String operation) {
+        if (storeName != null) {
+            return storeName;
+        }
+        String store = builder.storeName(name, operation + ": materialized table");
+        builder.graph.addStore(new dev.weir.streams.internal.StoreSpec(store, keySerde, valueSerde, null));
+        String n = builder.graph.name(name == null ? null : name + "-materialize", "KTABLE-MATERIALIZE");
+        builder.graph.add(new Node.Processor(n, "TABLE-MATERIALIZE", () -> new NodeProcessor() {
+            private dev.weir.streams.state.KeyValueStore<Object, Object> s;
+
+            @Override
+            public void init(dev.weir.streams.internal.NodeContext ctx) {
+                s = ctx.store(store);
+            }
+
+            @Override
+            public void process(dev.weir.streams.internal.Rec r, dev.weir.streams.internal.NodeContext ctx) {
+                s.put(r.key(), ((Change) r.value()).newValue());
+            }
+        }, List.of(store)), node);
+        return store;
+    }
+
     /** The store that holds this table, or null if the table is computed on the fly from its parent. */
     public String storeName() {
         return storeName;
