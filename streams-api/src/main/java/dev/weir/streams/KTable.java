@@ -111,6 +111,35 @@ public final class KTable<K, V> {
         return new KTable<>(builder, n, keySerde, builder.valueSerde(null, n), null);
     }
 
+    /**
+     * Re-groups the table by a new key (and value): see {@link KGroupedTable}. The name (and serdes)
+     * apply to the repartition topic {@code <name>-repartition}.
+     */
+    @SuppressWarnings("unchecked")
+    public <KR, VR> KGroupedTable<KR, VR> groupBy(java.util.function.BiFunction<? super K, ? super V, KeyValue<KR, VR>> selector,
+                                                  With<KR, VR> with) {
+        String n = builder.graph.name(with.name() == null ? null : with.name() + "-select", "KTABLE-SELECT");
+        builder.graph.add(new Node.Processor(n, "TABLE-GROUPBY", () -> (NodeProcessor) (r, ctx) -> {
+            Change c = (Change) r.value();
+            // Retract first, then add: when the new key equals the old one, the group sees -old then +new.
+            if (c.oldValue() != null) {
+                KeyValue<KR, VR> kv = selector.apply((K) r.key(), (V) c.oldValue());
+                ctx.forward(new dev.weir.streams.internal.Rec(kv.key(),
+                        new dev.weir.streams.internal.ChangeSerde.Delta(kv.value(), false), r.timestamp()));
+            }
+            if (c.newValue() != null) {
+                KeyValue<KR, VR> kv = selector.apply((K) r.key(), (V) c.newValue());
+                ctx.forward(new dev.weir.streams.internal.Rec(kv.key(),
+                        new dev.weir.streams.internal.ChangeSerde.Delta(kv.value(), true), r.timestamp()));
+            }
+        }, List.of()), node);
+        Serde<KR> ks = builder.keySerde(with.keySerde(), n);
+        Serde<VR> vs = builder.valueSerde(with.valueSerde(), n);
+        String source = builder.repartition(n, with.name(), "table groupBy()", ks,
+                new dev.weir.streams.internal.ChangeSerde(vs));
+        return new KGroupedTable<>(builder, source);
+    }
+
     public KStream<K, V> toStream() {
         return toStream(null);
     }
