@@ -105,6 +105,16 @@ public final class WeirStreams implements AutoCloseable {
         return threads == null ? 0 : threads.processed();
     }
 
+    /** Records dropped because all their windows had closed (later than the grace period). */
+    public long lateDroppedRecords() {
+        return threads == null ? 0 : threads.lateDropped();
+    }
+
+    /** Records skipped by a {@code continue} deserialization or processing handler. */
+    public long skippedRecords() {
+        return threads == null ? 0 : threads.skipped();
+    }
+
     /** Changelog records replayed into local stores by this instance so far (restores after a move or a lost store). */
     public long restoredRecords() {
         return threads == null ? 0 : threads.restored();

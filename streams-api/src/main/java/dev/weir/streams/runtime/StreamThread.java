@@ -99,6 +99,11 @@ final class StreamThread extends Thread {
     private long lastCommit = System.currentTimeMillis();
     private volatile long processedTotal;
     private volatile long restoredTotal;
+    /** Late drops and handler skips of closed tasks, plus a snapshot including the open ones (read by other threads). */
+    private long lateClosed;
+    private long skippedClosed;
+    private volatile long lateTotal;
+    private volatile long skippedTotal;
 
     StreamThread(int index, String processId, StreamsConfig cfg, Topology topology, PartitionPlan plan,
                  StoreFactory storeFactory, Consumer<Throwable> onDeath) {
@@ -166,6 +171,29 @@ final class StreamThread extends Thread {
         return restoredTotal;
     }
 
+    long lateDropped() {
+        return lateTotal;
+    }
+
+    long skipped() {
+        return skippedTotal;
+    }
+
+    private void updateCounters() {
+        long late = lateClosed;
+        long skipped = skippedClosed;
+        for (Active a : active.values()) {
+            late += a.task.lateDropped();
+            skipped += a.task.skipped();
+        }
+        for (Active a : suspended.values()) {
+            late += a.task.lateDropped();
+            skipped += a.task.skipped();
+        }
+        lateTotal = late;
+        skippedTotal = skipped;
+    }
+
     void shutdown() {
         running = false; // seen within poll.ms; no wakeup(), which could interrupt a commit
     }
@@ -191,6 +219,7 @@ final class StreamThread extends Thread {
                 for (Active a : active.values()) {
                     a.task.punctuateWallClock();
                 }
+                updateCounters();
                 if (System.currentTimeMillis() - lastCommit >= cfg.commitIntervalMs()) {
                     commit();
                 }
@@ -420,6 +449,8 @@ final class StreamThread extends Thread {
 
     private void closeTasks(Map<TaskId, Active> tasks, boolean clean) {
         for (Active a : tasks.values()) {
+            lateClosed += a.task.lateDropped();
+            skippedClosed += a.task.skipped();
             try {
                 a.task.close();
             } catch (RuntimeException e) {

@@ -51,6 +51,14 @@ public final class StreamThreads {
         return threads.stream().mapToLong(StreamThread::processed).sum();
     }
 
+    public long lateDropped() {
+        return threads.stream().mapToLong(StreamThread::lateDropped).sum();
+    }
+
+    public long skipped() {
+        return threads.stream().mapToLong(StreamThread::skipped).sum();
+    }
+
     public long restored() {
         return threads.stream().mapToLong(StreamThread::restored).sum();
     }

@@ -124,6 +124,7 @@ class WindowedCountClusterTest {
                     return broker.size() >= expected.size();
                 });
                 assertEquals(WeirStreams.State.RUNNING, app.state(), String.valueOf(app.error()));
+                await().atMost(Duration.ofSeconds(30)).until(() -> app.lateDroppedRecords() == 20);
             }
             assertEquals(List.of(), duplicates);
             assertEquals(expected, broker);
