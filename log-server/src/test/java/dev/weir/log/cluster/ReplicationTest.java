@@ -168,9 +168,7 @@ class ReplicationTest {
 
     @Test
     void consumerNeverReadsAboveTheHighWatermark() throws Exception {
-        // The dead follower stays in the ISR (and the high watermark stuck) until the controller notices it, after
-        // the session timeout: 30 s keeps that window open on a loaded machine while the check below runs.
-        cluster = TestCluster.start(dir, 3, Map.of("broker.session.timeout.ms", "30000"));
+        cluster = TestCluster.start(dir, 3, Map.of("replica.lag.time.max.ms", "30000"));
         cluster.createTopic("hw", 1, Map.of());
         int leader = cluster.partition("hw", 0).leader();
         TopicPartition tp = new TopicPartition("hw", 0);
@@ -181,7 +179,10 @@ class ReplicationTest {
             }
         }
         int follower = cluster.partition("hw", 0).replicas().stream().filter(r -> r != leader).findFirst().orElseThrow();
-        cluster.kill(follower); // still in the ISR until the controller notices: the high watermark is stuck
+        // A stuck follower: it stops fetching but stays alive and a cluster member, so it stays in the ISR (and the
+        // high watermark stays where it is) until the leader drops it after replica.lag.time.max.ms. A killed
+        // follower would leave the ISR as soon as the cluster sees its member go, too soon for a loaded machine.
+        cluster.broker(follower).replicas().close();
         try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "1"))) {
             for (int i = 0; i < 10; i++) {
                 producer.send(new ProducerRecord<>("hw", "k", "pending-" + i)).get();
