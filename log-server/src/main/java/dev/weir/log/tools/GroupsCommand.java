@@ -1,11 +1,10 @@
 package dev.weir.log.tools;
 
-import java.io.IOException;
+import static dev.weir.log.tools.AdminTool.PARTITION_ORDER;
+import static dev.weir.log.tools.AdminTool.printTable;
+import static dev.weir.log.tools.AdminTool.rootMessage;
+
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -20,14 +19,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
@@ -38,22 +32,20 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import picocli.CommandLine;
+import dev.weir.log.tools.AdminTool.AdminCommand;
+import dev.weir.log.tools.AdminTool.ToolCommand;
+import dev.weir.log.tools.AdminTool.ToolException;
+import dev.weir.log.tools.AdminTool.UsageException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code weir groups list|describe|reset-offsets}: consumer-group tooling in the manner of Kafka's
@@ -66,145 +58,29 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "groups", mixinStandardHelpOptions = true,
         description = "List, describe and reset the offsets of consumer groups (like kafka-consumer-groups.sh).",
         subcommands = {GroupsCommand.ListGroups.class, GroupsCommand.Describe.class, GroupsCommand.ResetOffsets.class})
-public final class GroupsCommand implements Runnable {
+public final class GroupsCommand extends ToolCommand {
 
-    public static final int EXIT_OK = 0;
-    public static final int EXIT_FAILED = 1;
-    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_OK = AdminTool.EXIT_OK;
+    public static final int EXIT_FAILED = AdminTool.EXIT_FAILED;
+    public static final int EXIT_USAGE = AdminTool.EXIT_USAGE;
 
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                "name a subcommand: list, describe or reset-offsets");
+    GroupsCommand() {
+        super("list, describe or reset-offsets");
     }
 
     public static void main(String[] args) {
-        ToolLogging.quietClientLogs("weir.groups.client.logs");
-        System.exit(execute(args, System.out, System.err));
+        AdminTool.main("weir.groups.client.logs", args, GroupsCommand::execute);
     }
-
 
     /** Runs a command line and returns its exit code; {@link #main} minus the System.exit. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cl = new CommandLine(new GroupsCommand(), new StreamsFactory(out, err));
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setParameterExceptionHandler((e, a) -> {
-            CommandLine cmd = e.getCommandLine();
-            err.println("weir " + cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
-            err.println("see: bin/weir " + cmd.getCommandSpec().qualifiedName() + " --help");
-            return EXIT_USAGE;
-        });
-        cl.setExecutionExceptionHandler((e, cmd, parseResult) -> {
-            String name = "weir " + cmd.getCommandSpec().qualifiedName();
-            if (e instanceof UsageException) {
-                err.println(name + ": " + e.getMessage());
-                err.println("see: bin/weir " + cmd.getCommandSpec().qualifiedName() + " --help");
-                return EXIT_USAGE;
-            }
-            if (e instanceof ToolException) {
-                err.println(name + ": " + e.getMessage());
-                return EXIT_FAILED;
-            }
-            err.println(name + ": unexpected error: " + e);
-            return EXIT_FAILED;
-        });
-        return cl.execute(args);
+        return AdminTool.execute(new GroupsCommand(), args, out, err, command -> { });
     }
 
-    /** A failure the user can act on: the message names the problem and the fix. Exit code 1. */
-    static final class ToolException extends RuntimeException {
-        ToolException(String message) {
-            super(message);
-        }
-    }
-
-    /** A bad option value found after parsing. Exit code 2. */
-    static final class UsageException extends RuntimeException {
-        UsageException(String message) {
-            super(message);
-        }
-    }
-
-    /** Options every subcommand takes: where the broker is and how long to wait for it. */
-    static final class Connection {
-        @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
-                description = "The broker(s) to connect to (default: ${DEFAULT-VALUE}).")
-        String bootstrap;
-
-        @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "15000",
-                description = "How long to wait for each answer from the broker (default: ${DEFAULT-VALUE}).")
-        int timeoutMs;
-
-        @Option(names = "--command-config", paramLabel = "FILE",
-                description = "A properties file with Admin client configs (e.g. security settings).")
-        Path commandConfig;
-
-        /** An Admin client; {@code clientId} names the tool in broker logs unless the command config sets one. */
-        Admin admin(String clientId) {
-            Properties p = new Properties();
-            if (commandConfig != null) {
-                try (Reader r = Files.newBufferedReader(commandConfig)) {
-                    p.load(r);
-                } catch (IOException e) {
-                    throw new UsageException("cannot read --command-config " + commandConfig + ": " + e.getMessage());
-                }
-            }
-            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
-            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
-            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-            try {
-                return Admin.create(p);
-            } catch (KafkaException e) {
-                throw new ToolException("cannot create a client for --bootstrap-server " + bootstrap + ": "
-                        + rootMessage(e) + " (give HOST:PORT of a reachable broker)");
-            }
-        }
-    }
-
-    /** Shared body: an Admin for the subcommand's lifetime, errors turned into messages. */
-    abstract static class AdminCommand implements Callable<Integer> {
-        @Mixin
-        Connection connection;
-
-        PrintStream out;
-        PrintStream err;
-
-        abstract int run(Admin admin);
-
-        @Override
-        public Integer call() {
-            if (connection.timeoutMs <= 0) {
-                throw new UsageException("--timeout-ms must be positive, got " + connection.timeoutMs);
-            }
-            try (Admin admin = connection.admin("weir-groups")) {
-                return run(admin);
-            }
-        }
-
-        /** Waits for an Admin result, turning its failures into messages that say what to do. */
-        <T> T await(KafkaFuture<T> future, String what) {
-            try {
-                return future.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ToolException("interrupted while " + what);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (isTimeout(cause)) {
-                    throw new ToolException("no answer from " + connection.bootstrap + " within "
-                            + connection.timeoutMs + " ms while " + what + ": is the broker running and reachable?"
-                            + " (check --bootstrap-server; raise --timeout-ms for a slow broker)");
-                }
-                if (cause instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new ToolException("failed while " + what + ": " + cause);
-            }
+    /** The group subcommands' body: an Admin named {@code weir-groups}, and the group look-ups they share. */
+    abstract static class GroupAdminCommand extends AdminCommand {
+        GroupAdminCommand() {
+            super("weir-groups");
         }
 
         /** The group's description, or empty if the group does not exist. */
@@ -263,7 +139,7 @@ public final class GroupsCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the consumer groups the broker knows, with their state.")
-    static final class ListGroups extends AdminCommand {
+    static final class ListGroups extends GroupAdminCommand {
         @Option(names = "--state", paramLabel = "STATE", split = ",",
                 description = "Only groups in these states (comma-separated, case-insensitive): "
                         + "Empty, Stable, PreparingRebalance, CompletingRebalance, Dead, Assigning, Reconciling.")
@@ -307,7 +183,7 @@ public final class GroupsCommand implements Runnable {
     @Command(name = "describe", mixinStandardHelpOptions = true,
             description = "Show a group's state and members, and for each partition its committed offset, "
                     + "log-end offset, lag and owner.")
-    static final class Describe extends AdminCommand {
+    static final class Describe extends GroupAdminCommand {
         @Option(names = "--group", paramLabel = "GROUP", required = true, description = "The group to describe.")
         String group;
 
@@ -387,7 +263,7 @@ public final class GroupsCommand implements Runnable {
     @Command(name = "reset-offsets", mixinStandardHelpOptions = true,
             description = {"Reset the committed offsets of an inactive (Empty) group, or create them for a new group.",
                     "Prints the planned offsets; changes nothing unless --execute is given."})
-    static final class ResetOffsets extends AdminCommand {
+    static final class ResetOffsets extends GroupAdminCommand {
         @Option(names = "--group", paramLabel = "GROUP", required = true, description = "The group whose offsets to reset.")
         String group;
 
@@ -567,20 +443,10 @@ public final class GroupsCommand implements Runnable {
                     }
                 }
             }
-            Map<String, TopicDescription> topics = new TreeMap<>();
-            var described = admin.describeTopics(requested.keySet()).topicNameValues();
-            for (String topic : requested.keySet()) {
-                try {
-                    topics.put(topic, await(described.get(topic), "describing topic '" + topic + "'"));
-                } catch (UnknownTopicOrPartitionException e) {
-                    throw new ToolException("topic '" + topic + "' does not exist; check the name"
-                            + " (kafka-topics.sh --list, or Admin listTopics)");
-                } catch (ToolException e) {
-                    throw e;
-                } catch (KafkaException e) {
-                    throw new ToolException("cannot describe topic '" + topic + "': " + rootMessage(e));
-                }
-            }
+            Map<String, TopicDescription> topics = describeTopics(admin, requested.keySet(), topic -> {
+                throw new ToolException("topic '" + topic + "' does not exist; check the name"
+                        + " (kafka-topics.sh --list, or Admin listTopics)");
+            });
             List<TopicPartition> partitions = new ArrayList<>();
             requested.forEach((topic, wanted) -> {
                 List<Integer> existing = topics.get(topic).partitions().stream().map(TopicPartitionInfo::partition)
@@ -626,66 +492,6 @@ public final class GroupsCommand implements Runnable {
         } catch (DateTimeParseException e) {
             throw new UsageException("--to-datetime '" + text + "' is not an ISO-8601 date-time; use e.g. "
                     + "2026-11-22T10:15:30Z, 2026-11-22T11:15:30+01:00 or 2026-11-22T10:15:30 (local time)");
-        }
-    }
-
-    static final Comparator<TopicPartition> PARTITION_ORDER =
-            Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
-
-    /** Left-aligned columns two spaces apart, like kafka-consumer-groups.sh. */
-    static void printTable(PrintStream out, List<String> header, List<List<String>> rows) {
-        int[] widths = new int[header.size()];
-        for (int i = 0; i < widths.length; i++) {
-            widths[i] = header.get(i).length();
-            for (List<String> row : rows) {
-                widths[i] = Math.max(widths[i], row.get(i).length());
-            }
-        }
-        List<List<String>> all = new ArrayList<>();
-        all.add(header);
-        all.addAll(rows);
-        for (List<String> row : all) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < widths.length; i++) {
-                String cell = row.get(i);
-                line.append(cell);
-                if (i < widths.length - 1) {
-                    line.append(" ".repeat(widths[i] - cell.length() + 2));
-                }
-            }
-            out.println(line);
-        }
-    }
-
-    /** Admin sometimes wraps its timeout (e.g. ListGroups' "failed to find brokers"). */
-    static boolean isTimeout(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof TimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-        }
-        String m = c.getMessage();
-        return m == null ? c.getClass().getSimpleName() : m;
-    }
-
-    /** Hands the output streams to the subcommands picocli instantiates, so tests can capture them. */
-    private record StreamsFactory(PrintStream out, PrintStream err) implements CommandLine.IFactory {
-        @Override
-        public <K> K create(Class<K> type) throws Exception {
-            K instance = CommandLine.defaultFactory().create(type);
-            if (instance instanceof AdminCommand command) {
-                command.out = out;
-                command.err = err;
-            }
-            return instance;
         }
     }
 }

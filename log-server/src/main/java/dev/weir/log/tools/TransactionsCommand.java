@@ -1,18 +1,15 @@
 package dev.weir.log.tools;
 
-import static dev.weir.log.tools.GroupsCommand.EXIT_FAILED;
-import static dev.weir.log.tools.GroupsCommand.EXIT_OK;
-import static dev.weir.log.tools.GroupsCommand.EXIT_USAGE;
-import static dev.weir.log.tools.GroupsCommand.PARTITION_ORDER;
-import static dev.weir.log.tools.GroupsCommand.isTimeout;
-import static dev.weir.log.tools.GroupsCommand.printTable;
-import static dev.weir.log.tools.GroupsCommand.rootMessage;
+import static dev.weir.log.tools.AdminTool.EXIT_OK;
+import static dev.weir.log.tools.AdminTool.PARTITION_ORDER;
+import static dev.weir.log.tools.AdminTool.printTable;
+import static dev.weir.log.tools.AdminTool.rootMessage;
 
-import dev.weir.log.tools.GroupsCommand.Connection;
-import dev.weir.log.tools.GroupsCommand.ToolException;
-import dev.weir.log.tools.GroupsCommand.UsageException;
+import dev.weir.log.tools.AdminTool.AdminCommand;
+import dev.weir.log.tools.AdminTool.ToolCommand;
+import dev.weir.log.tools.AdminTool.ToolException;
+import dev.weir.log.tools.AdminTool.UsageException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,8 +24,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
@@ -46,7 +41,6 @@ import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -55,13 +49,9 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
 import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code weir transactions list|describe|describe-producers|find-hanging|abort}: transaction tooling in the
@@ -86,7 +76,7 @@ import picocli.CommandLine.Model.CommandSpec;
         subcommands = {TransactionsCommand.ListTxns.class, TransactionsCommand.Describe.class,
                 TransactionsCommand.DescribeProducers.class, TransactionsCommand.FindHanging.class,
                 TransactionsCommand.Abort.class})
-public final class TransactionsCommand implements Runnable {
+public final class TransactionsCommand extends ToolCommand {
 
     /** Kafka's default transaction.max.timeout.ms (15 minutes); find-hanging's default threshold. */
     static final long DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(15);
@@ -94,20 +84,13 @@ public final class TransactionsCommand implements Runnable {
     /** Partitions per DescribeProducers request in find-hanging, as Kafka's tool batches them. */
     private static final int MAX_BATCH_SIZE = 500;
 
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                "name a subcommand: list, describe, describe-producers, find-hanging or abort");
+    TransactionsCommand() {
+        super("list, describe, describe-producers, find-hanging or abort");
     }
 
     public static void main(String[] args) {
-        ToolLogging.quietClientLogs("weir.transactions.client.logs");
-        System.exit(execute(args, System.out, System.err));
+        AdminTool.main("weir.transactions.client.logs", args, TransactionsCommand::execute);
     }
-
 
     /** Runs a command line and returns its exit code; {@link #main} minus the System.exit. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
@@ -116,72 +99,19 @@ public final class TransactionsCommand implements Runnable {
 
     /** With a clock for the durations and ages shown and for find-hanging's threshold. */
     static int execute(String[] args, PrintStream out, PrintStream err, LongSupplier clock) {
-        CommandLine cl = new CommandLine(new TransactionsCommand(), new StreamsFactory(out, err, clock));
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setParameterExceptionHandler((e, a) -> {
-            CommandLine cmd = e.getCommandLine();
-            err.println("weir " + cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
-            err.println("see: bin/weir " + cmd.getCommandSpec().qualifiedName() + " --help");
-            return EXIT_USAGE;
-        });
-        cl.setExecutionExceptionHandler((e, cmd, parseResult) -> {
-            String name = "weir " + cmd.getCommandSpec().qualifiedName();
-            if (e instanceof UsageException) {
-                err.println(name + ": " + e.getMessage());
-                err.println("see: bin/weir " + cmd.getCommandSpec().qualifiedName() + " --help");
-                return EXIT_USAGE;
+        return AdminTool.execute(new TransactionsCommand(), args, out, err, command -> {
+            if (command instanceof TxnAdminCommand txn) {
+                txn.clock = clock;
             }
-            if (e instanceof ToolException) {
-                err.println(name + ": " + e.getMessage());
-                return EXIT_FAILED;
-            }
-            err.println(name + ": unexpected error: " + e);
-            return EXIT_FAILED;
         });
-        return cl.execute(args);
     }
 
-    /** Shared body: an Admin for the subcommand's lifetime, errors turned into messages. */
-    abstract static class AdminCommand implements Callable<Integer> {
-        @Mixin
-        Connection connection;
-
-        PrintStream out;
-        PrintStream err;
+    /** The transaction subcommands' body: an Admin named {@code weir-transactions}, a clock, shared look-ups. */
+    abstract static class TxnAdminCommand extends AdminCommand {
         LongSupplier clock = System::currentTimeMillis;
 
-        abstract int run(Admin admin);
-
-        @Override
-        public Integer call() {
-            if (connection.timeoutMs <= 0) {
-                throw new UsageException("--timeout-ms must be positive, got " + connection.timeoutMs);
-            }
-            try (Admin admin = connection.admin("weir-transactions")) {
-                return run(admin);
-            }
-        }
-
-        /** Waits for an Admin result; a timeout becomes a message that says what to check, other failures pass. */
-        <T> T await(KafkaFuture<T> future, String what) {
-            try {
-                return future.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ToolException("interrupted while " + what);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (isTimeout(cause)) {
-                    throw new ToolException("no answer from " + connection.bootstrap + " within "
-                            + connection.timeoutMs + " ms while " + what + ": is the broker running and reachable?"
-                            + " (check --bootstrap-server; raise --timeout-ms for a slow broker)");
-                }
-                if (cause instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new ToolException("failed while " + what + ": " + cause);
-            }
+        TxnAdminCommand() {
+            super("weir-transactions");
         }
 
         /** The producers of one partition, as its leader (or {@code brokerId}, if given) reports them. */
@@ -254,7 +184,7 @@ public final class TransactionsCommand implements Runnable {
             description = {"List the transactional ids the coordinators know: coordinator, state, producer id and"
                     + " epoch, and how long the current transaction has been open.",
                     "Filters are applied by the coordinators (ListTransactions)."})
-    static final class ListTxns extends AdminCommand {
+    static final class ListTxns extends TxnAdminCommand {
         @Option(names = "--state", paramLabel = "STATE", split = ",",
                 description = "Only these states (comma-separated, case-insensitive): Ongoing, PrepareCommit, "
                         + "PrepareAbort, CompleteCommit, CompleteAbort, Empty, PrepareEpochFence.")
@@ -366,7 +296,7 @@ public final class TransactionsCommand implements Runnable {
     @Command(name = "describe", mixinStandardHelpOptions = true,
             description = "Show a transactional id's coordinator, producer id and epoch, state, timeout, and the "
                     + "current transaction's start time, duration and partitions.")
-    static final class Describe extends AdminCommand {
+    static final class Describe extends TxnAdminCommand {
         @Option(names = "--transactional-id", paramLabel = "ID", required = true,
                 description = "The transactional id (transactional.id of the producer).")
         String transactionalId;
@@ -405,7 +335,7 @@ public final class TransactionsCommand implements Runnable {
                     + " timestamp, the epoch of the coordinator that wrote its last marker, and where its open"
                     + " transaction starts (TXN-START-OFFSET, '-' if none).",
                     "An open transaction pins the last stable offset: read_committed consumers stop there."})
-    static final class DescribeProducers extends AdminCommand {
+    static final class DescribeProducers extends TxnAdminCommand {
         @Option(names = "--topic", paramLabel = "TOPIC", required = true, description = "The topic.")
         String topic;
 
@@ -444,7 +374,7 @@ public final class TransactionsCommand implements Runnable {
                     + " producer id unknown to ListTransactions, or the coordinator's transaction no longer includes"
                     + " the partition).",
                     "Each one found can be ended with the abort command printed after the table."})
-    static final class FindHanging extends AdminCommand {
+    static final class FindHanging extends TxnAdminCommand {
         @ArgGroup(exclusive = false, multiplicity = "0..1")
         Scope scope = new Scope();
 
@@ -548,23 +478,13 @@ public final class TransactionsCommand implements Runnable {
                     throw new ToolException("cannot list topics: " + rootMessage(e));
                 }
             }
-            Map<String, TopicDescription> described = new TreeMap<>();
-            var futures = admin.describeTopics(topics).topicNameValues();
-            for (String topic : topics) {
-                try {
-                    described.put(topic, await(futures.get(topic), "describing topic '" + topic + "'"));
-                } catch (UnknownTopicOrPartitionException e) {
-                    if (scope.topic != null) {
-                        throw new ToolException("topic '" + topic + "' does not exist; check the name"
-                                + " (kafka-topics.sh --list)");
-                    }
-                    // deleted since it was listed
-                } catch (ToolException e) {
-                    throw e;
-                } catch (KafkaException e) {
-                    throw new ToolException("cannot describe topic '" + topic + "': " + rootMessage(e));
+            Map<String, TopicDescription> described = describeTopics(admin, topics, topic -> {
+                if (scope.topic != null) {
+                    throw new ToolException("topic '" + topic + "' does not exist; check the name"
+                            + " (kafka-topics.sh --list)");
                 }
-            }
+                // deleted since it was listed: left out
+            });
             List<TopicPartition> partitions = new ArrayList<>();
             described.forEach((topic, d) -> {
                 for (TopicPartitionInfo info : d.partitions()) {
@@ -653,7 +573,7 @@ public final class TransactionsCommand implements Runnable {
                     "Name the transaction by --start-offset (see find-hanging or describe-producers), or give"
                     + " --producer-id, --producer-epoch and --coordinator-epoch yourself.",
                     "Only for transactions no coordinator will finish: aborting a live one makes its producer fail."})
-    static final class Abort extends AdminCommand {
+    static final class Abort extends TxnAdminCommand {
         @Option(names = "--topic", paramLabel = "TOPIC", required = true, description = "The topic.")
         String topic;
 
@@ -731,21 +651,6 @@ public final class TransactionsCommand implements Runnable {
                     .map(p -> p.currentTransactionStartOffset().getAsLong() + " (producer " + p.producerId() + ")")
                     .toList();
             return starts.isEmpty() ? "none" : String.join(", ", starts);
-        }
-    }
-
-    /** Hands the output streams and clock to the subcommands picocli instantiates, so tests can capture them. */
-    private record StreamsFactory(PrintStream out, PrintStream err, LongSupplier clock)
-            implements CommandLine.IFactory {
-        @Override
-        public <K> K create(Class<K> type) throws Exception {
-            K instance = CommandLine.defaultFactory().create(type);
-            if (instance instanceof AdminCommand command) {
-                command.out = out;
-                command.err = err;
-                command.clock = clock;
-            }
-            return instance;
         }
     }
 }

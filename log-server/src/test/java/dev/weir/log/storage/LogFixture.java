@@ -2,13 +2,18 @@ package dev.weir.log.storage;
 
 import dev.weir.log.protocol.KafkaCompactionCodec;
 import dev.weir.log.testing.MutableClock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -17,9 +22,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * (starting at {@link #T0}) and one scheduler, and all of them closed, newest first, after each test. Closing a log
  * twice is harmless, so a test may still close and reopen logs itself.
  *
+ * <p>A test about one log lets the fixture own its directory ({@link #dir()}, created on first use and deleted
+ * after the test) and opens it with {@link #openLog()}, also from a field initializer:
+ *
  * <pre>{@code
  * @RegisterExtension
  * final LogFixture logs = new LogFixture();
+ * PartitionLog log = logs.openLog();
  * }</pre>
  */
 final class LogFixture implements AfterEachCallback {
@@ -29,6 +38,7 @@ final class LogFixture implements AfterEachCallback {
     final MutableClock clock = new MutableClock(T0);
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    private Path dir;
 
     /** 1 KiB segments, an index entry every 100 bytes and no delete delay: a few appends roll segments. */
     static LogConfig smallConfig() {
@@ -46,6 +56,31 @@ final class LogFixture implements AfterEachCallback {
         PartitionLog log = PartitionLog.open(dir, config, clock, scheduler);
         opened.push(log);
         return log;
+    }
+
+    /** A fresh directory for this test's log, the same on every call; deleted after the test. */
+    Path dir() {
+        if (dir == null) {
+            try {
+                dir = Files.createTempDirectory("weir-log-test-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return dir;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Opens (or recovers) the log in {@link #dir()} with {@link #smallConfig()}; closed after the test. */
+    PartitionLog openLog() {
+        return open(dir(), smallConfig());
     }
 
     /**
@@ -66,16 +101,27 @@ final class LogFixture implements AfterEachCallback {
             try {
                 opened.pop().close();
             } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+                failure = collect(failure, e);
             }
         }
         scheduler.shutdownNow();
+        if (dir != null) { // after its logs and their scheduled work are stopped
+            try {
+                deleteTree(dir);
+            } catch (IOException e) {
+                failure = collect(failure, e);
+            }
+        }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    private static Exception collect(Exception failure, Exception e) {
+        if (failure == null) {
+            return e;
+        }
+        failure.addSuppressed(e);
+        return failure;
     }
 }

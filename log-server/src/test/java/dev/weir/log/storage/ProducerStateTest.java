@@ -3,18 +3,14 @@ package dev.weir.log.storage;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static dev.weir.log.storage.LogFixture.T0;
-import static dev.weir.log.storage.LogFixture.smallConfig;
 import static dev.weir.log.storage.TestBatches.idempotent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,20 +22,9 @@ class ProducerStateTest {
 
     static final long PID = 4242L;
 
-    @TempDir
-    Path dir;
     @RegisterExtension
     final LogFixture logs = new LogFixture();
-    PartitionLog log;
-
-    @BeforeEach
-    void setUp() {
-        log = open();
-    }
-
-    PartitionLog open() {
-        return logs.open(dir, smallConfig());
-    }
+    PartitionLog log = logs.openLog();
 
     @Test
     void retriedBatchIsNotAppendedAgainAndReturnsItsOriginalOffsets() {
@@ -132,7 +117,7 @@ class ProducerStateTest {
         log.appendAsLeader(idempotent(3, PID, (short) 2, 3, T0), 0);
         log.close();
 
-        log = open();
+        log = logs.openLog();
         LogAppendInfo retry = log.appendAsLeader(idempotent(3, PID, (short) 2, 3, T0), 0);
         assertTrue(retry.duplicate());
         assertEquals(3, retry.firstOffset());
@@ -154,9 +139,9 @@ class ProducerStateTest {
         long end = log.logEndOffset();
         // Crash: no close(), so no clean-shutdown marker and no snapshot at the log end.
         PartitionLog crashed = log;
-        assertFalse(Files.exists(dir.resolve(LogFileNames.CLEAN_SHUTDOWN_FILE)));
+        assertFalse(Files.exists(logs.dir().resolve(LogFileNames.CLEAN_SHUTDOWN_FILE)));
 
-        log = open();
+        log = logs.openLog();
         assertEquals(end, log.logEndOffset());
         assertEquals(seq - 1, log.producerStates().get(PID).lastSeq());
         assertTrue(log.appendAsLeader(idempotent(3, PID, (short) 0, seq - 3, T0), 0).duplicate());

@@ -7,11 +7,9 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,20 +39,9 @@ class TransactionStateTest {
     static final long B = 2000L;
     static final short E0 = 0;
 
-    @TempDir
-    Path dir;
     @RegisterExtension
     final LogFixture logs = new LogFixture();
-    PartitionLog log;
-
-    @BeforeEach
-    void setUp() {
-        log = open();
-    }
-
-    PartitionLog open() {
-        return logs.open(dir, smallConfig());
-    }
+    PartitionLog log = logs.openLog();
 
     long marker(long pid, short epoch, boolean commit, int coordinatorEpoch) {
         return log.appendAsLeader(TestBatches.marker(pid, epoch, commit, coordinatorEpoch, logs.clock.millis()), 0,
@@ -174,7 +161,7 @@ class TransactionStateTest {
 
     @Test
     void followerAppendsTrackTransactionsAndIndexAborts() throws IOException {
-        PartitionLog follower = logs.open(dir.resolve("follower"), smallConfig());
+        PartitionLog follower = logs.open(logs.dir().resolve("follower"), smallConfig());
         try {
             writeScenario();
             ByteBuffer all = TestBatches.readSlice(log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE, true).records());
@@ -193,7 +180,7 @@ class TransactionStateTest {
         Map<Long, ProducerStateEntry> before = log.producerStates();
         List<AbortedTxn> aborted = log.collectAbortedTransactions(0, 100);
         log.close();
-        log = open();
+        log = logs.openLog();
         assertEquals(OptionalLong.of(9), log.firstUnstableOffset());
         assertEquals(9, log.lastStableOffset(log.logEndOffset()));
         assertEquals(before, log.producerStates());
@@ -224,9 +211,9 @@ class TransactionStateTest {
         log.close();
         log = null;
         // A crash before anything was flushed, with snapshots and transaction indexes lost.
-        Files.delete(dir.resolve(LogFileNames.CLEAN_SHUTDOWN_FILE));
-        Checkpoints.writeLong(dir.resolve(LogFileNames.RECOVERY_POINT_FILE), 0);
-        try (Stream<Path> files = Files.list(dir)) {
+        Files.delete(logs.dir().resolve(LogFileNames.CLEAN_SHUTDOWN_FILE));
+        Checkpoints.writeLong(logs.dir().resolve(LogFileNames.RECOVERY_POINT_FILE), 0);
+        try (Stream<Path> files = Files.list(logs.dir())) {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();
                 if (name.endsWith(LogFileNames.SNAPSHOT_SUFFIX) || name.endsWith(LogFileNames.TXN_INDEX_SUFFIX)) {
@@ -234,7 +221,7 @@ class TransactionStateTest {
                 }
             }
         }
-        log = open();
+        log = logs.openLog();
         assertEquals(unstable, log.firstUnstableOffset());
         assertEquals(before, log.producerStates());
         assertEquals(aborted, log.collectAbortedTransactions(0, Long.MAX_VALUE));
@@ -278,7 +265,7 @@ class TransactionStateTest {
         log.close();
         log = null;
         // Rewrite the end-of-log snapshot in the pre-transactions format (version 1).
-        Path snapshot = LogFileNames.snapshotFile(dir, 3);
+        Path snapshot = LogFileNames.snapshotFile(logs.dir(), 3);
         ByteBuffer v1 = ByteBuffer.allocate(2 + 4 + 4 + 8 + 2 + 4 + 32);
         v1.putShort((short) 1).putInt(0).putInt(1).putLong(A).putShort((short) 2).putInt(1)
                 .putInt(0).putInt(2).putLong(0).putLong(2).putLong(T0 + 2);
@@ -286,7 +273,7 @@ class TransactionStateTest {
         crc.update(v1.array(), 6, v1.capacity() - 6);
         v1.putInt(2, (int) crc.getValue());
         Files.write(snapshot, v1.array());
-        log = open();
+        log = logs.openLog();
         ProducerStateEntry a = log.producerStates().get(A);
         assertEquals(2, a.epoch());
         assertEquals(2, a.lastSeq());
@@ -298,7 +285,7 @@ class TransactionStateTest {
     @Test
     void theCleanerRemovesAbortedRecordsAndKeepsMarkersAndCommittedRecords() throws IOException {
         log.close();
-        log = logs.open(dir.resolve("c-0"), compactConfig(CleanupConfig.compactDefaults()));
+        log = logs.open(logs.dir().resolve("c-0"), compactConfig(CleanupConfig.compactDefaults()));
         log.appendAsLeader(KeyedBatches.batch(T0, "k", "committed-before"), 0);
         log.appendAsLeader(txnKeyed(A, 0, "k", "aborted"), 0);
         long abortA = marker(A, E0, false, 0);
@@ -330,7 +317,7 @@ class TransactionStateTest {
     }
 
     List<Path> txnIndexFiles() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
+        try (Stream<Path> files = Files.list(logs.dir())) {
             return files.filter(f -> f.getFileName().toString().endsWith(LogFileNames.TXN_INDEX_SUFFIX)).toList();
         }
     }
