@@ -51,6 +51,7 @@ public final class WeirBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WeirBroker.class);
 
     private static final long LEAVE_TIMEOUT_MS = 15_000;
+    private static final long DROP_OUT_TIMEOUT_MS = 5_000;
 
     private final BrokerConfig config;
     private final ScheduledExecutorService scheduler;
@@ -306,7 +307,20 @@ public final class WeirBroker implements AutoCloseable {
             log.warn("leaving the cluster takes more than {} ms; dropping out at once. Stuck in:{}", LEAVE_TIMEOUT_MS,
                     stack);
             if (metadata instanceof HazelcastMetadataStore cluster) {
-                cluster.crash();
+                // Hazelcast's terminate can queue behind the stuck graceful shutdown (one lifecycle lock): bound
+                // it too, so a stop (and the JVM's shutdown hook) always ends.
+                Thread dropOut = new Thread(cluster::crash, "weir-drop-out");
+                dropOut.setDaemon(true);
+                dropOut.start();
+                try {
+                    dropOut.join(DROP_OUT_TIMEOUT_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (dropOut.isAlive()) {
+                    log.warn("dropping out of the cluster takes more than {} ms too; stopping without waiting for it",
+                            DROP_OUT_TIMEOUT_MS);
+                }
             }
         }
     }
