@@ -131,13 +131,6 @@ public final class ClientJvm implements AutoCloseable {
 
     @Override
     public void close() {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // the kill is sent; let the caller's interruption win
-            }
-        }
+        ChildProcesses.killQuietly(process);
     }
 }

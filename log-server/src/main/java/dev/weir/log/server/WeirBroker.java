@@ -1,5 +1,6 @@
 package dev.weir.log.server;
 
+import dev.weir.common.concurrent.BoundedWait;
 import dev.weir.common.concurrent.NamedThreads;
 import dev.weir.common.launcher.StartupException;
 import dev.weir.common.launcher.StartupScope;
@@ -291,37 +292,22 @@ public final class WeirBroker implements AutoCloseable {
      * already, so after {@value #LEAVE_TIMEOUT_MS} ms the broker drops out of the cluster at once instead.
      */
     private void leaveCluster() {
-        Thread leave = new Thread(metadata::close, "weir-leave-cluster");
-        leave.setDaemon(true);
-        leave.start();
-        try {
-            leave.join(LEAVE_TIMEOUT_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Thread stuck = BoundedWait.run("weir-leave-cluster", metadata::close, LEAVE_TIMEOUT_MS);
+        if (stuck == null) {
+            return;
         }
-        if (leave.isAlive()) {
-            StringBuilder stack = new StringBuilder();
-            for (StackTraceElement frame : leave.getStackTrace()) {
-                stack.append("\n    at ").append(frame);
-            }
-            log.warn("leaving the cluster takes more than {} ms; dropping out at once. Stuck in:{}", LEAVE_TIMEOUT_MS,
-                    stack);
-            if (metadata instanceof HazelcastMetadataStore cluster) {
-                // Hazelcast's terminate can queue behind the stuck graceful shutdown (one lifecycle lock): bound
-                // it too, so a stop (and the JVM's shutdown hook) always ends.
-                Thread dropOut = new Thread(cluster::crash, "weir-drop-out");
-                dropOut.setDaemon(true);
-                dropOut.start();
-                try {
-                    dropOut.join(DROP_OUT_TIMEOUT_MS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                if (dropOut.isAlive()) {
-                    log.warn("dropping out of the cluster takes more than {} ms too; stopping without waiting for it",
-                            DROP_OUT_TIMEOUT_MS);
-                }
-            }
+        StringBuilder stack = new StringBuilder();
+        for (StackTraceElement frame : stuck.getStackTrace()) {
+            stack.append("\n    at ").append(frame);
+        }
+        log.warn("leaving the cluster takes more than {} ms; dropping out at once. Stuck in:{}", LEAVE_TIMEOUT_MS,
+                stack);
+        // Hazelcast's terminate can queue behind the stuck graceful shutdown (one lifecycle lock): bound it too, so
+        // a stop (and the JVM's shutdown hook) always ends.
+        if (metadata instanceof HazelcastMetadataStore cluster
+                && BoundedWait.run("weir-drop-out", cluster::crash, DROP_OUT_TIMEOUT_MS) != null) {
+            log.warn("dropping out of the cluster takes more than {} ms too; stopping without waiting for it",
+                    DROP_OUT_TIMEOUT_MS);
         }
     }
 }

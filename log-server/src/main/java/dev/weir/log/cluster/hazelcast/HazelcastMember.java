@@ -1,5 +1,6 @@
 package dev.weir.log.cluster.hazelcast;
 
+import dev.weir.common.concurrent.BoundedWait;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
@@ -305,21 +306,14 @@ public final class HazelcastMember implements AutoCloseable {
      */
     @Override
     public void close() {
-        Thread leave = new Thread(() -> {
+        Runnable leave = () -> {
             try {
                 instance.shutdown();
             } catch (RuntimeException e) {
                 log.debug("Hazelcast shutdown: {}", e.toString());
             }
-        }, "weir-cluster-leave-" + nodeId);
-        leave.setDaemon(true);
-        leave.start();
-        try {
-            leave.join(GRACEFUL_LEAVE_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (leave.isAlive()) {
+        };
+        if (BoundedWait.run("weir-cluster-leave-" + nodeId, leave, GRACEFUL_LEAVE_MS) != null) {
             log.info("leaving the cluster gracefully takes too long (no CP majority left?); leaving at once");
             terminate();
         }
